@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from federation.api import FederationViewSet
+from unions.api import UnionViewSet
+
+router = DefaultRouter()
+router.register("federations", FederationViewSet, basename="federation")
+router.register("unions", UnionViewSet, basename="union")
+
+admin.site.site_header = _("Labor federation administration")
+admin.site.site_title = _("Labor federation administration")
+
+urlpatterns = [
+    path("", include("federation.urls")),
+    path("units/", include("unions.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

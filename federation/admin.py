@@ -1,0 +1,93 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditLog, Cap, Federation, User
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """The admin site for federation administrators: every list and every foreign-key choice
+    is cut to the user's subtree by the model's own `visible_to`; nothing is deleted."""
+
+    def get_queryset(self, request):
+        return self.model.objects.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "visible_to"):
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Federation)
+class FederationAdmin(ScopedAdmin):
+    list_display = ["code", "name", "province_code", "closed_on"]
+    search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, BaseUserAdmin):
+    list_display = ["username", "full_name", "role", "federation", "union", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "full_name", "email"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Person"), {"fields": ["full_name", "email"]}),
+        (_("Role and unit"), {"fields": ["role", "federation", "union"]}),
+        (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "usable_password", "password1", "password2"]}),
+        (_("Role and unit"), {"fields": ["full_name", "email", "role", "federation", "union"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        obj.is_staff = obj.role == "federation_admin" or obj.is_superuser
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "action", "object_repr", "ip"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor_name"]
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(federation_id=request.user.federation_id)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
+
+    has_view_permission = ScopedAdmin.has_view_permission
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,9 @@
+# Kept apart from federation/api.py: DRF imports the pagination class while loading its
+# generic views, so this module must not import them itself.
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

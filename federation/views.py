@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import Role
+
+
+@login_required
+@require_GET
+def home(request):
+    """Each role lands where its work is: chairs on their union, everyone else on the tree
+    (the leadership dashboard takes over for leaders when targets exist)."""
+    user = request.user
+    if user.role == Role.GRASSROOTS_CHAIR and user.union_id:
+        return redirect("unions:detail", pk=user.union_id)
+    return redirect("unions:tree")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

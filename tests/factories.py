@@ -1,0 +1,60 @@
+"""Factories that go through the services, so every object has the invariants the app keeps
+(tree paths, positions through time, search text)."""
+
+import factory
+
+from federation.models import Federation, Role, User
+from unions import services
+from unions.models import Kind, Level, Sector, Union
+
+
+class FederationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Federation
+
+    code = factory.Sequence(lambda n: f"LDLD{n:02d}")
+    name = factory.Sequence(lambda n: f"Liên đoàn Lao động tỉnh Số {n}")
+    province_code = 66  # Đắk Lắk
+
+
+class UnionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Union
+
+    federation = factory.SubFactory(FederationFactory)
+    parent = None
+    code = factory.Sequence(lambda n: f"U{n:04d}")
+    name = factory.Sequence(lambda n: f"Công đoàn cơ sở Số {n}")
+    level = Level.GRASSROOTS
+    kind = Kind.ENTERPRISE
+    sector = Sector.NON_STATE_ENTERPRISE
+    worker_count = 100
+
+    @classmethod
+    def _create(cls, model_class, *args, federation, parent=None, **kwargs):
+        if parent is not None:
+            federation = parent.federation
+        return services.union_create(federation=federation, parent=parent, by=None, **kwargs)
+
+
+def superior(**kwargs):
+    kwargs.setdefault("kind", Kind.DISTRICT_FEDERATION)
+    return UnionFactory(level=Level.SUPERIOR, sector="", worker_count=None, **kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"Người dùng {n}")
+    role = Role.FEDERATION_STAFF
+    federation = factory.SubFactory(FederationFactory)
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.is_staff = obj.role == Role.FEDERATION_ADMIN
+            obj.save()

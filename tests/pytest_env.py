@@ -1,0 +1,8 @@
+# A pytest plugin (-p tests.pytest_env) loaded before Django's settings: the suite runs with DEBUG off (as production),
+# so it needs a SECRET_KEY; a real deployment always sets its own.
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from federation.admin import ScopedAdmin
+
+from . import services
+from .models import Union, UnionLink
+
+
+class UnionLinkInline(admin.TabularInline):
+    model = UnionLink
+    fk_name = "union"
+    fields = ["parent", "valid_from", "valid_to"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Union)
+class UnionAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "kind", "sector", "parent", "worker_count", "status"]
+    list_filter = ["level", "kind", "sector", "status"]
+    search_fields = ["code", "name", "search_text"]
+    list_select_related = ["parent"]
+    inlines = [UnionLinkInline]
+    readonly_fields = ["status", "closed_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a unit or changing its level is a reorganization, not an edit.
+        if obj is not None:
+            return [*self.readonly_fields, "federation", "level", "parent"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, so the tree paths, positions and audit trail stay right.
+        data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.cleaned_data}
+        if change:
+            services.union_update(union=Union.objects.get(pk=obj.pk), by=request.user, request=request, **data)
+        else:
+            created = services.union_create(
+                federation=form.cleaned_data["federation"],
+                parent=form.cleaned_data.get("parent"),
+                level=form.cleaned_data["level"],
+                by=request.user,
+                request=request,
+                **data,
+            )
+            obj.pk = created.pk

@@ -1,0 +1,198 @@
+"""Reads of the union tree: access helpers, tree levels and subtree figures, in SQL."""
+
+import datetime
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from federation.models import PATH_SEGMENT, Cap, Federation
+from federation.text import fold
+
+from .models import Level, Status, Union, UnionLink
+
+
+def get_federation_for_user(user, pk) -> Federation:
+    return get_object_or_404(Federation.objects.visible_to(user), pk=pk)
+
+
+def default_federation_for_user(user) -> Federation:
+    if user.federation_id:
+        return user.federation
+    federation = Federation.objects.visible_to(user).order_by("name").first()
+    if federation is None:
+        raise Http404
+    return federation
+
+
+def get_union_for_user(user, pk) -> Union:
+    """The union if the user may see it; 404 alike for "missing" and "not yours"."""
+    return get_object_or_404(Union.objects.visible_to(user).select_related("federation", "parent"), pk=pk)
+
+
+def can_edit_union(user, union: Union) -> bool:
+    return (
+        user.can(Cap.MANAGE_STRUCTURE) and union.pk != user.union_id and union.path.startswith(user.scope_path or "\0")
+    )
+
+
+def get_rw_union_for_user(user, pk) -> Union:
+    """The union if the user may change it; 404 when not visible, 403 when read-only."""
+    union = get_union_for_user(user, pk)
+    if not can_edit_union(user, union):
+        raise PermissionDenied
+    return union
+
+
+def parent_choices_for_user(user, federation: Federation):
+    """Where the user may create a unit: active direct-superior unions it may edit, or its own
+    union for a direct-superior officer."""
+    if not user.can(Cap.MANAGE_STRUCTURE):
+        return Union.objects.none()
+    qs = Union.objects.visible_to(user).filter(federation=federation, level=Level.SUPERIOR).active()
+    return qs.order_by("search_text")
+
+
+def can_create_at_top(user, federation: Federation) -> bool:
+    """Units directly under the federation are created by federation roles only."""
+    return (
+        user.can(Cap.MANAGE_STRUCTURE)
+        and not user.union_id
+        and (user.is_superuser or user.federation_id == federation.pk)
+    )
+
+
+def search_unions(
+    *,
+    user,
+    federation: Federation | None,
+    query: str = "",
+    level: str = "",
+    kind: str = "",
+    sector: str = "",
+    status: str = Status.ACTIVE,
+):
+    """Units visible to the user matching every word of `query` without diacritics."""
+    qs = Union.objects.visible_to(user).select_related("parent")
+    if federation is not None:
+        qs = qs.filter(federation=federation)
+    for word in fold(query).split():
+        qs = qs.filter(search_text__contains=word)
+    if level:
+        qs = qs.filter(level=level)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if sector:
+        qs = qs.filter(sector=sector)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("search_text")
+
+
+class TreeNode:
+    """A unit as placed in the tree on a date, with its subtree figures."""
+
+    __slots__ = ("union", "path", "grassroots", "workers")
+
+    def __init__(self, union: Union, path: str):
+        self.union = union
+        self.path = path
+        self.grassroots = 0
+        self.workers = 0
+
+    @property
+    def has_children(self) -> bool:
+        return self.union.level == Level.SUPERIOR
+
+
+def tree_children(
+    *,
+    user,
+    federation: Federation,
+    parent: Union | None,
+    as_of: datetime.date | None = None,
+    include_closed: bool = False,
+) -> list[TreeNode]:
+    """The units directly under `parent` (None: the federation), today or as they stood on
+    `as_of`, limited to what the user may see today. Two queries whatever the size."""
+    visible = Union.objects.visible_to(user)
+    if as_of is None:
+        qs = visible.filter(federation=federation, parent=parent)
+        if not include_closed:
+            qs = qs.filter(status=Status.ACTIVE)
+        nodes = [TreeNode(u, u.path) for u in qs.order_by("-level", "search_text")]
+    else:
+        links = (
+            UnionLink.objects.on(as_of)
+            .filter(federation=federation, parent=parent, union__in=visible)
+            .select_related("union")
+            .order_by("-union__level", "union__search_text")
+        )
+        nodes = [TreeNode(link.union, link.path) for link in links]
+    add_subtree_figures(nodes, as_of=as_of)
+    return nodes
+
+
+def add_subtree_figures(nodes: list[TreeNode], *, as_of: datetime.date | None = None) -> None:
+    """Fill each node's grassroots-union and worker counts (its own subtree, itself included):
+    one grouped query per tree depth present among the nodes."""
+    by_length: dict[int, list[TreeNode]] = defaultdict(list)
+    for node in nodes:
+        by_length[len(node.path)].append(node)
+    for length, group in by_length.items():
+        prefix = _common_prefix([n.path for n in group])
+        if as_of is None:
+            rows = Union.objects.filter(level=Level.GRASSROOTS, status=Status.ACTIVE)
+            workers = "worker_count"
+        else:
+            rows = UnionLink.objects.on(as_of).filter(union__level=Level.GRASSROOTS)
+            workers = "union__worker_count"
+        figures = (
+            rows.filter(path__startswith=prefix)
+            .annotate(node_path=Substr("path", 1, length))
+            .values("node_path")
+            .annotate(grassroots=Count("pk"), workers=Sum(workers))
+        )
+        wanted = {n.path: n for n in group}
+        for row in figures:
+            node = wanted.get(row["node_path"])
+            if node is not None:
+                node.grassroots = row["grassroots"]
+                node.workers = row["workers"] or 0
+
+
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    size = 0
+    while size < len(first) and size < len(last) and first[size] == last[size]:
+        size += 1
+    return first[: size - size % PATH_SEGMENT]
+
+
+def federation_figures(federation: Federation) -> dict:
+    """Units of a federation by level and status, in one query."""
+    rows = Union.objects.filter(federation=federation).aggregate(
+        superior=Count("pk", filter=Q(level=Level.SUPERIOR, status=Status.ACTIVE)),
+        grassroots=Count("pk", filter=Q(level=Level.GRASSROOTS, status=Status.ACTIVE)),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        workers=Sum("worker_count", filter=Q(level=Level.GRASSROOTS, status=Status.ACTIVE)),
+    )
+    rows["workers"] = rows["workers"] or 0
+    return rows
+
+
+def union_history(union: Union):
+    from django.contrib.contenttypes.models import ContentType
+
+    from federation.models import AuditLog
+
+    return AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Union), object_id=str(union.pk)
+    ).order_by("-at", "-id")
+
+
+def union_positions(union: Union):
+    return union.links.select_related("parent").order_by("-valid_from")

@@ -1,0 +1,159 @@
+"""Writes to the union tree. Every change keeps `Union.parent/path` (today) and `UnionLink`
+(through time) in step, and lands in the audit trail."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from federation.models import AuditLog, path_segment
+from federation.services import audit_log, diff_fields
+
+from .models import Level, Status, Union, UnionLink
+
+EDITABLE_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "sector",
+    "tax_code",
+    "worker_count",
+    "ward_code",
+    "address",
+    "established_on",
+)
+
+
+def _check_parent(*, federation, parent, level):
+    if parent is None:
+        return
+    if parent.federation_id != federation.pk:
+        raise ValidationError({"parent": _("The direct superior belongs to another federation.")})
+    if level == Level.SUPERIOR:
+        raise ValidationError({"parent": _("A direct-superior union sits directly under the federation.")})
+    if parent.level != Level.SUPERIOR:
+        raise ValidationError({"parent": _("A grassroots union can only be placed under a direct-superior union.")})
+    if parent.status != Status.ACTIVE:
+        raise ValidationError({"parent": _("A closed unit cannot receive new units.")})
+
+
+@transaction.atomic
+def union_create(*, federation, parent, by, request=None, **fields) -> Union:
+    """Create a union under `parent` (None: directly under the federation)."""
+    level = fields.get("level")
+    _check_parent(federation=federation, parent=parent, level=level)
+    union = Union(federation=federation, parent=parent, path="", **fields)
+    union.full_clean(exclude=["path", "parent", "federation"])
+    union.save()
+    prefix = parent.path if parent else federation.path
+    union.path = prefix + path_segment(union.pk)
+    union.save(update_fields=["path"])
+    UnionLink.objects.create(
+        union=union,
+        federation=federation,
+        parent=parent,
+        path=union.path,
+        valid_from=union.established_on,
+    )
+    audit_log(
+        actor=by,
+        obj=union,
+        action=AuditLog.Action.CREATE,
+        changes={name: [None, value] for name, value in diff_fields(Union(), {**fields, "parent": parent}).items()},
+        request=request,
+    )
+    return union
+
+
+@transaction.atomic
+def union_update(*, union: Union, by, request=None, **fields) -> Union:
+    """Change a union's own data (not its place in the tree: see `union_move`)."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    changes = diff_fields(union, fields)
+    if not changes:
+        return union
+    for name, value in fields.items():
+        setattr(union, name, value)
+    union.full_clean(exclude=["path", "parent", "federation"])
+    union.save(update_fields=list(changes))
+    audit_log(actor=by, obj=union, action=AuditLog.Action.UPDATE, changes=changes, request=request)
+    return union
+
+
+@transaction.atomic
+def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime.date, by, request=None) -> Union:
+    """Place `union` (and its subtree) under `new_parent` from `effective_on`.
+
+    The old positions stay readable in `UnionLink` for dates before `effective_on`.
+    """
+    union = Union.objects.select_for_update().get(pk=union.pk)
+    _check_parent(federation=union.federation, parent=new_parent, level=union.level)
+    if new_parent is not None and new_parent.path.startswith(union.path):
+        raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
+    if (new_parent.pk if new_parent else None) == union.parent_id:
+        return union
+    old_path = union.path
+    new_path = (new_parent.path if new_parent else union.federation.path) + path_segment(union.pk)
+    subtree = Union.objects.filter(path__startswith=old_path)
+    open_links = UnionLink.objects.filter(union__in=subtree, valid_to__isnull=True)
+    if open_links.filter(valid_from__gte=effective_on).exists():
+        raise ValidationError({"effective_on": _("The unit already changed position on or after that date.")})
+    old_parent = union.parent or union.federation
+    new_parent_id = new_parent.pk if new_parent else None
+    moved = list(open_links.values_list("union_id", "parent_id"))
+    open_links.update(valid_to=effective_on)
+    subtree.update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
+    Union.objects.filter(pk=union.pk).update(parent=new_parent, updated_at=timezone.now())
+    paths = dict(Union.objects.filter(path__startswith=new_path).values_list("pk", "path"))
+    UnionLink.objects.bulk_create(
+        UnionLink(
+            union_id=union_id,
+            federation_id=union.federation_id,
+            parent_id=new_parent_id if union_id == union.pk else parent_id,
+            path=paths[union_id],
+            valid_from=effective_on,
+        )
+        for union_id, parent_id in moved
+    )
+    union.refresh_from_db()
+    audit_log(
+        actor=by,
+        obj=union,
+        action=AuditLog.Action.MOVE,
+        changes={
+            "parent": [str(old_parent), str(new_parent or union.federation)],
+            "effective_on": [None, effective_on.isoformat()],
+        },
+        request=request,
+    )
+    return union
+
+
+@transaction.atomic
+def union_close(*, union: Union, closed_on: datetime.date, by, request=None) -> Union:
+    """Close a union. Units with active units below them must be emptied first (§7)."""
+    union = Union.objects.select_for_update().get(pk=union.pk)
+    if union.status == Status.CLOSED:
+        return union
+    if union.children.filter(status=Status.ACTIVE).exists():
+        raise ValidationError(_("Move or close the units under this one first."))
+    if union.established_on and closed_on < union.established_on:
+        raise ValidationError({"closed_on": _("A unit cannot close before it was established.")})
+    union.status = Status.CLOSED
+    union.closed_on = closed_on
+    union.save(update_fields=["status", "closed_on"])
+    UnionLink.objects.filter(union=union, valid_to__isnull=True).update(valid_to=closed_on)
+    audit_log(
+        actor=by,
+        obj=union,
+        action=AuditLog.Action.CLOSE,
+        changes={"status": [Status.ACTIVE, Status.CLOSED], "closed_on": [None, closed_on.isoformat()]},
+        request=request,
+    )
+    return union

@@ -1,0 +1,186 @@
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from federation.models import Cap
+
+from . import selectors, services
+from .forms import TreeFilterForm, UnionForm
+from .models import Level, Status, Union
+
+
+def _federation_from_request(request):
+    pk = request.GET.get("federation")
+    if pk and pk.isdigit():
+        return selectors.get_federation_for_user(request.user, int(pk))
+    return selectors.default_federation_for_user(request.user)
+
+
+@login_required
+@require_GET
+def tree(request):
+    """The federation's tree as the user may see it, or a flat search across it."""
+    federation = _federation_from_request(request)
+    form = TreeFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    as_of = filters.get("as_of")
+    ctx = {
+        "federation": federation,
+        "form": form,
+        "as_of": as_of,
+        "figures": selectors.federation_figures(federation) if not request.user.union_id else None,
+        "can_create": selectors.can_create_at_top(request.user, federation)
+        or selectors.parent_choices_for_user(request.user, federation).exists(),
+        "federations": None,
+    }
+    if request.user.is_superuser:
+        ctx["federations"] = selectors.Federation.objects.visible_to(request.user)
+    if form.is_valid() and form.is_search:
+        status = filters.get("status") or Status.ACTIVE
+        results = selectors.search_unions(
+            user=request.user,
+            federation=federation,
+            query=filters.get("q", ""),
+            level=filters.get("level", ""),
+            kind=filters.get("kind", ""),
+            sector=filters.get("sector", ""),
+            status="" if status == "all" else status,
+        )
+        page = Paginator(results, 50).get_page(request.GET.get("page"))
+        nodes = [selectors.TreeNode(u, u.path) for u in page.object_list]
+        selectors.add_subtree_figures(nodes)
+        ctx.update(page=page, results=nodes, searching=True)
+        return render(request, "unions/tree.html", ctx)
+
+    if request.user.union_id:
+        # An officer's or chair's tree starts at its own union.
+        own = request.user.union
+        root = selectors.TreeNode(own, own.path)
+        selectors.add_subtree_figures([root])
+        ctx["root"] = root
+        ctx["nodes"] = (
+            selectors.tree_children(user=request.user, federation=federation, parent=own, as_of=as_of)
+            if own.level == Level.SUPERIOR
+            else []
+        )
+    else:
+        ctx["nodes"] = selectors.tree_children(user=request.user, federation=federation, parent=None, as_of=as_of)
+    return render(request, "unions/tree.html", ctx)
+
+
+@login_required
+@require_GET
+def children(request, pk):
+    """The next level of the tree under one unit (loaded when a node is expanded)."""
+    union = selectors.get_union_for_user(request.user, pk)
+    form = TreeFilterForm(request.GET or None)
+    as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
+    nodes = selectors.tree_children(user=request.user, federation=union.federation, parent=union, as_of=as_of)
+    return render(request, "unions/_children.html", {"nodes": nodes, "parent": union, "as_of": as_of})
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    union = selectors.get_union_for_user(request.user, pk)
+    node = selectors.TreeNode(union, union.path)
+    selectors.add_subtree_figures([node])
+    child_nodes = (
+        selectors.tree_children(user=request.user, federation=union.federation, parent=union, include_closed=True)
+        if union.level == Level.SUPERIOR
+        else []
+    )
+    ctx = {
+        "union": union,
+        "node": node,
+        "children": child_nodes,
+        "history": selectors.union_history(union)[:50],
+        "positions": selectors.union_positions(union),
+        "can_edit": selectors.can_edit_union(request.user, union),
+        "can_add_child": union.level == Level.SUPERIOR
+        and union.is_active
+        and selectors.parent_choices_for_user(request.user, union.federation).filter(pk=union.pk).exists(),
+    }
+    return render(request, "unions/detail.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    if not request.user.can(Cap.MANAGE_STRUCTURE):
+        raise PermissionDenied
+    federation = _federation_from_request(request)
+    parents = selectors.parent_choices_for_user(request.user, federation)
+    allow_top = selectors.can_create_at_top(request.user, federation)
+    initial = {}
+    parent_pk = request.GET.get("parent")
+    if parent_pk and parent_pk.isdigit():
+        parent = selectors.get_union_for_user(request.user, int(parent_pk))
+        if not parents.filter(pk=parent.pk).exists():
+            raise PermissionDenied
+        initial = {"parent": parent, "level": Level.GRASSROOTS}
+    elif not allow_top:
+        initial = {"level": Level.GRASSROOTS}
+    form = UnionForm(
+        request.POST or None,
+        initial=initial,
+        federation=federation,
+        parent_queryset=parents,
+        allow_top_level=allow_top,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        parent = data.pop("parent")
+        try:
+            union = services.union_create(
+                federation=federation, parent=parent, by=request.user, request=request, **data
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Unit “%(name)s” was created.") % {"name": union.name})
+            return redirect(union)
+    return render(request, "unions/form.html", {"form": form, "federation": federation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    union = selectors.get_rw_union_for_user(request.user, pk)
+    form = UnionForm(
+        request.POST or None,
+        # The form writes into its instance while validating; give it a copy so the service
+        # still sees the stored values and records what changed.
+        instance=copy.copy(union),
+        federation=union.federation,
+        parent_queryset=Union.objects.none(),
+        allow_top_level=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.union_update(
+                union=union,
+                by=request.user,
+                request=request,
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to “%(name)s” were saved.") % {"name": union.name})
+            return redirect(union)
+    return render(request, "unions/form.html", {"form": form, "union": union, "federation": union.federation})
+
+
+def _attach_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
