@@ -8,9 +8,18 @@ Federation "Đắk Lắk" (fed):
 Federation "Lào Cai" (other_fed): district X1 ── grassroots X
 """
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
+from config.celery import app as celery_app
 from federation.models import Role
 from unions.models import Kind, Sector
 
@@ -20,11 +29,68 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_and_english_off(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _test_settings(settings):
+    # A fast hasher: the cast logs in a lot; production keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process in tests, unless a test asks for the real worker.
+    celery_app.conf.task_always_eager = True
+
+
+def _database_url(db: dict) -> str:
+    if db["ENGINE"].endswith("postgresql"):
+        auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db.get("PASSWORD") else "")
+        return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` against REDIS_URL and the test database (PostgreSQL)."""
+    db_url = _database_url(django_settings.DATABASES["default"])
+    if not django_settings.REDIS_URL or not db_url:
+        pytest.skip("a real worker needs REDIS_URL and a PostgreSQL DATABASE_URL")
+    # One queue per test process (pytest-xdist), so each worker serves its own test database.
+    queue = "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    celery_app.conf.task_default_queue = queue
+    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    root = Path(__file__).resolve().parents[1]
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=root,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+@pytest.fixture
+def real_worker(celery_worker_process):
+    celery_app.conf.task_always_eager = False
+    yield celery_worker_process
+    celery_app.conf.task_always_eager = True
 
 
 class Cast:

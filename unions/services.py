@@ -47,7 +47,7 @@ def union_create(*, federation, parent, by, request=None, **fields) -> Union:
     level = fields.get("level")
     _check_parent(federation=federation, parent=parent, level=level)
     union = Union(federation=federation, parent=parent, path="", **fields)
-    union.full_clean(exclude=["path", "parent", "federation"])
+    union.full_clean(exclude=["path"])
     union.save()
     prefix = parent.path if parent else federation.path
     union.path = prefix + path_segment(union.pk)
@@ -80,7 +80,7 @@ def union_update(*, union: Union, by, request=None, **fields) -> Union:
         return union
     for name, value in fields.items():
         setattr(union, name, value)
-    union.full_clean(exclude=["path", "parent", "federation"])
+    union.full_clean(exclude=["path"])
     union.save(update_fields=list(changes))
     audit_log(actor=by, obj=union, action=AuditLog.Action.UPDATE, changes=changes, request=request)
     return union

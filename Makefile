@@ -1,0 +1,53 @@
+# Federation system: `make run` serves a demo on 127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_SCALE ?= province
+DEMO_PASSWORD ?= demo-ldld-2025
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-browser lint format bench messages install clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Local demo: DEBUG on, an embedded SQLite database, tasks in-process, demo logins printed.
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo --scale $(DEMO_SCALE) --password "$(DEMO_PASSWORD)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST)
+
+# The whole suite on SQLite; with DATABASE_URL and REDIS_URL set, on PostgreSQL and Redis
+# with a real Celery worker for the background-job tests.
+test: install
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# Chromium through Playwright (Debian's /usr/bin/chromium).
+test-browser: install
+	$(PY) -m pytest tests/browser --browser -p no:xdist $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/seed_demo.py
+
+# Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l vi --no-obsolete --add-location file -i ".venv/*" -i "static/*" -i "tests/*" -i "bench/*"
+	DEBUG=1 $(PY) manage.py compilemessages -l vi
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts
