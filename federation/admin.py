@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditLog, Cap, Federation, User
+from .forms import AccountChangeForm, AccountCreationForm
+from .models import AuditLog, Cap, Federation, Role, User
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -45,6 +46,8 @@ class FederationAdmin(ScopedAdmin):
 
 @admin.register(User)
 class UserAdmin(ScopedAdmin, BaseUserAdmin):
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     list_display = ["username", "full_name", "role", "federation", "union", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
@@ -61,7 +64,7 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
-        obj.is_staff = obj.role == "federation_admin" or obj.is_superuser
+        obj.is_staff = obj.role == Role.FEDERATION_ADMIN or obj.is_superuser
         super().save_model(request, obj, form, change)
 
 

@@ -1,0 +1,95 @@
+"""The admin site is for federation administrators, scoped to their federation like every screen."""
+
+from django.urls import reverse
+
+from federation.models import AuditLog, User
+from unions.models import Union
+
+from ..conftest import client_for
+
+
+def test_only_federation_admins_enter_the_admin_site(cast):
+    assert client_for(cast.admin).get(reverse("admin:index")).status_code == 200
+    for who in (cast.staff, cast.leader, cast.officer, cast.chair_a):
+        response = client_for(who).get(reverse("admin:index"))
+        assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_admin_lists_only_its_federation(cast):
+    response = client_for(cast.admin).get(reverse("admin:unions_union_changelist"))
+    body = response.content.decode()
+    assert cast.a.name in body and cast.x.name not in body
+    response = client_for(cast.admin).get(reverse("admin:federation_user_changelist"))
+    body = response.content.decode()
+    assert "officer" in body and "other_admin" not in body
+
+
+def test_another_federations_unit_is_not_found_in_the_admin(cast):
+    response = client_for(cast.admin).get(reverse("admin:unions_union_change", args=[cast.x.pk]))
+    assert response.status_code == 302  # the admin redirects "does not exist" to the index
+    assert cast.x.name not in client_for(cast.admin).get(response.url).content.decode()
+
+
+def test_admin_choices_are_scoped(cast):
+    response = client_for(cast.admin).get(reverse("admin:unions_union_add"))
+    parent_choices = list(response.context["adminform"].form.fields["parent"].queryset)
+    assert cast.x1 not in parent_choices and cast.d1 in parent_choices
+
+
+def test_admin_changes_go_through_the_services(cast):
+    client_for(cast.admin).post(
+        reverse("admin:unions_union_change", args=[cast.a.pk]),
+        {
+            "code": "A",
+            "name": cast.a.name,
+            "kind": cast.a.kind,
+            "sector": cast.a.sector,
+            "worker_count": "77",
+            "tax_code": "",
+            "address": "",
+            "links-TOTAL_FORMS": "0",
+            "links-INITIAL_FORMS": "1",
+            "links-MIN_NUM_FORMS": "0",
+            "links-MAX_NUM_FORMS": "1000",
+        },
+    )
+    cast.a.refresh_from_db()
+    assert cast.a.worker_count == 77
+    assert AuditLog.objects.filter(object_id=str(cast.a.pk), action="update", actor=cast.admin).exists()
+
+
+def test_nothing_is_deleted_from_the_admin(cast):
+    response = client_for(cast.admin).get(reverse("admin:unions_union_delete", args=[cast.a.pk]))
+    assert response.status_code == 403
+    assert Union.objects.filter(pk=cast.a.pk).exists()
+
+
+def test_audit_trail_cannot_be_edited(cast):
+    entry = AuditLog.objects.first()
+    response = client_for(cast.admin).post(
+        reverse("admin:federation_auditlog_change", args=[entry.pk]), {"object_repr": "sửa"}
+    )
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.object_repr != "sửa"
+
+
+def test_admin_opens_an_account_and_refuses_a_role_in_the_wrong_unit(cast):
+    client = client_for(cast.admin)
+    assert client.get(reverse("admin:federation_user_add")).status_code == 200
+    payload = {
+        "username": "chu_tich_a2",
+        "full_name": "Trần Thị Bình",
+        "role": "grassroots_chair",
+        "federation": cast.fed.pk,
+        "union": cast.d1.pk,
+        "usable_password": "true",
+        "password1": "mật khẩu rất dài 2024",
+        "password2": "mật khẩu rất dài 2024",
+    }
+    response = client.post(reverse("admin:federation_user_add"), payload)
+    assert response.status_code == 200 and "union" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="chu_tich_a2").exists()
+    response = client.post(reverse("admin:federation_user_add"), {**payload, "union": cast.a2.pk})
+    assert response.status_code == 302
+    assert User.objects.get(username="chu_tich_a2").union == cast.a2
