@@ -182,8 +182,10 @@ def test_language_switch(cast, language, label, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.get(reverse("unions:tree"))
     assert response["Content-Language"] == language
+    assert label in response.content.decode()
 
 
 def test_vietnamese_is_the_default_whatever_the_browser_asks(cast):
     response = client_for(cast.admin).get(reverse("unions:tree"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response["Content-Language"] == "vi"
+    assert "Cây tổ chức" in response.content.decode() and "Đăng xuất" in response.content.decode()
