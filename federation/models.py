@@ -78,7 +78,7 @@ class Role(models.TextChoices):
     GRASSROOTS_CHAIR = "grassroots_chair", _("Grassroots union chair")
 
 
-FEDERATION_ROLES = frozenset({Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.LEADER})
+FEDERATION_ROLES = (Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.LEADER)
 
 
 class Cap(models.TextChoices):

@@ -61,6 +61,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['', 'federation_staff', 'leader', 'federation_admin']), ('union__isnull', True)), models.Q(('role__in', ['superior_officer', 'grassroots_chair']), ('union__isnull', False)), _connector='OR'), name='user_union_matches_role'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['', 'federation_admin', 'federation_staff', 'leader']), ('union__isnull', True)), models.Q(('role__in', ['superior_officer', 'grassroots_chair']), ('union__isnull', False)), _connector='OR'), name='user_union_matches_role'),
         ),
     ]
