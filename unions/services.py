@@ -63,7 +63,9 @@ def union_create(*, federation, parent, by, request=None, **fields) -> Union:
         actor=by,
         obj=union,
         action=AuditLog.Action.CREATE,
-        changes={name: [None, value] for name, value in diff_fields(Union(), {**fields, "parent": parent}).items()},
+        changes={
+            name: [None, after] for name, (_, after) in diff_fields(Union(), {**fields, "parent": parent}).items()
+        },
         request=request,
     )
     return union

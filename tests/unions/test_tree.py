@@ -259,3 +259,11 @@ def test_db_check_constraints(cast, fields):
 def test_one_open_position_per_union(cast):
     with pytest.raises(IntegrityError), transaction.atomic():
         UnionLink.objects.create(union=cast.a, federation=cast.fed, parent=cast.d2, path=cast.a.path)
+
+
+def test_creation_is_recorded_with_the_values_set(cast):
+    entry = selectors.union_history(cast.a).get()
+    assert entry.action == "create"
+    assert entry.changes["code"] == [None, "A"]
+    assert entry.changes["parent"] == [None, str(cast.d1)]
+    assert entry.changes["worker_count"] == [None, 40]

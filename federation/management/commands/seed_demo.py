@@ -1,0 +1,102 @@
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from federation import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo federation (Đắk Lắk) and its demo accounts. Does nothing but reset the demo "
+        "passwords when the federation is already loaded."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", required=True, choices=list(demo.SCALES))
+        parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+        parser.add_argument(
+            "--password", help="password of the demo accounts (default: DEMO_PASSWORD, else generated and printed)"
+        )
+
+    def handle(self, *args, scale, seed, password, **options):
+        password, source = self._password(password)
+        federation = demo.demo_federation()
+        try:
+            if federation is None:
+                if password is None:
+                    password, source = secrets.token_urlsafe(12), "generated"
+                started = time.perf_counter()
+                loaded = demo.load_demo(scale=scale, seed=seed, password=password)
+                self._loaded(loaded, time.perf_counter() - started)
+                accounts = loaded.accounts
+            else:
+                self._already_loaded(federation)
+                missing = demo.missing_accounts()
+                if len(missing) == len(demo.DEMO_ACCOUNTS):
+                    # A federation with the demo's code that seed_demo did not load (a real one?):
+                    # opening administrator accounts in it is not this command's business.
+                    self.stdout.write("It has no demo accounts, so it was not loaded by seed_demo: left alone.")
+                    return
+                reset = password is not None
+                if password is None and missing:
+                    # Someone deleted a demo account: recreate it, leave the others' passwords alone.
+                    password, source = secrets.token_urlsafe(12), "generated for the recreated accounts"
+                accounts = demo.ensure_accounts(federation=federation, password=password, reset=reset)
+        except demo.DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        self._logins(accounts, password, source)
+
+    def _password(self, given):
+        if given:
+            password, source = given, "--password"
+        elif settings.DEMO_PASSWORD:
+            password, source = settings.DEMO_PASSWORD, "DEMO_PASSWORD"
+        else:
+            return None, None
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError(f"The demo password ({source}) is refused: {' '.join(exc.messages)}") from exc
+        return password, source
+
+    def _loaded(self, loaded, seconds):
+        counts = demo.tree_counts(loaded.federation)
+        timings = ", ".join(f"{name} {elapsed:.2f} s" for name, elapsed in loaded.timings.items())
+        self.stdout.write(
+            f"Loaded demo federation {loaded.federation.code} ({loaded.federation.name}), "
+            f"scale {loaded.scale_name}, seed {loaded.seed}\n"
+            f"  direct-superior unions: {counts['superior']}\n"
+            f"  grassroots unions:      {counts['grassroots']} ({counts['active']} active, {counts['closed']} closed)\n"
+            f"  moved in 2025:          {loaded.moved}\n"
+            f"  time:                   {seconds:.2f} s ({timings})"
+        )
+
+    def _already_loaded(self, federation):
+        counts = demo.tree_counts(federation)
+        self.stdout.write(
+            f"Demo federation {federation.code} already loaded "
+            f"({counts['superior']} direct-superior, {counts['grassroots']} grassroots unions): nothing generated."
+        )
+
+    def _logins(self, accounts, password, source):
+        rows = [("username", "role", "unit", "")]
+        for user in accounts:
+            unit = user.union or user.federation
+            rows.append((user.username, user.role, unit.code, unit.name))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        self.stdout.write("\nDemo logins")
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            self.stdout.write(("  " + "  ".join([*cells, row[3]])).rstrip())
+        if source == "--password":
+            self.stdout.write(f"  password: {password}")
+        elif source and source.startswith("generated"):
+            self.stdout.write(f"  password: {password}  ({source}: note it down)")
+        elif source == "DEMO_PASSWORD":
+            self.stdout.write("  password: the DEMO_PASSWORD setting")
+        else:
+            self.stdout.write("  password: unchanged")
