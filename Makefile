@@ -31,7 +31,7 @@ test: install
 
 # Chromium through Playwright (Debian's /usr/bin/chromium).
 test-browser: install
-	$(PY) -m pytest tests/browser --browser -p no:xdist $(PYTEST_ARGS)
+	RUN_BROWSER_TESTS=1 $(PY) -m pytest tests/browser -m browser -p no:xdist $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

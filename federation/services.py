@@ -19,7 +19,7 @@ def audit_log(*, actor, obj, action: str, changes: dict | None = None, request=N
     federation_id = obj.pk if obj._meta.model_name == "federation" else getattr(obj, "federation_id", None)
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=(actor.username if getattr(actor, "pk", None) else "system")[:150],
+        actor_name=actor.username[:150] if getattr(actor, "pk", None) else "",
         federation_id=federation_id,
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),

@@ -56,6 +56,7 @@ class UnionForm(forms.ModelForm):
         self.fields["ward_code"].choices = ward_choices(federation.province_code)
         self.fields["kind"].choices = kind_choices()
         self.fields["sector"].help_text = _("Required for a grassroots union.")
+        self.fields["sector"].choices = [("", "—"), *Sector.choices]
         self.fields["worker_count"].help_text = _("Number of workers at the employer.")
         self.fields["tax_code"].help_text = _("10 digits, or 10 digits and a 3-digit branch: 0101234567-001.")
         if self.instance.pk:
@@ -67,6 +68,12 @@ class UnionForm(forms.ModelForm):
             parent.required = not allow_top_level
             parent.empty_label = _("Directly under the federation") if allow_top_level else None
             parent.label = _("Direct superior")
+            if not allow_top_level:
+                # Below a direct-superior union only grassroots unions are created.
+                self.fields["level"].choices = [(Level.GRASSROOTS, Level.GRASSROOTS.label)]
+                self.fields["level"].initial = Level.GRASSROOTS
+            else:
+                self.fields["level"].choices = [("", "—"), *Level.choices]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

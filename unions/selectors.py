@@ -184,15 +184,5 @@ def federation_figures(federation: Federation) -> dict:
     return rows
 
 
-def union_history(union: Union):
-    from django.contrib.contenttypes.models import ContentType
-
-    from federation.models import AuditLog
-
-    return AuditLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(Union), object_id=str(union.pk)
-    ).order_by("-at", "-id")
-
-
 def union_positions(union: Union):
     return union.links.select_related("parent").order_by("-valid_from")

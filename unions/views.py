@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from federation.models import Cap
+from federation.selectors import object_history
 
 from . import selectors, services
 from .forms import TreeFilterForm, UnionForm
@@ -100,7 +101,7 @@ def detail(request, pk):
         "union": union,
         "node": node,
         "children": child_nodes,
-        "history": selectors.union_history(union)[:50],
+        "history": object_history(union),
         "positions": selectors.union_positions(union),
         "can_edit": selectors.can_edit_union(request.user, union),
         "can_add_child": union.level == Level.SUPERIOR

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from federation.models import path_segment
+from federation.selectors import object_history
 from unions import selectors, services
 from unions.models import Kind, Level, Sector, Status, Union, UnionLink
 
@@ -130,10 +131,11 @@ def test_close_refuses_a_unit_with_active_units_below(cast):
 def test_history_records_create_update_move(cast):
     services.union_update(union=cast.a, worker_count=45, by=cast.admin)
     services.union_move(union=cast.a, new_parent=cast.d2, effective_on=D(2025, 7, 1), by=cast.admin)
-    actions = [e.action for e in selectors.union_history(cast.a)]
-    assert actions == ["move", "update", "create"]
-    update = selectors.union_history(cast.a)[1]
-    assert update.changes == {"worker_count": [40, 45]} and update.actor_name == "admin"
+    history = object_history(cast.a)
+    assert [h.entry.action for h in history] == ["move", "update", "create"]
+    update = history[1]
+    assert update.entry.changes == {"worker_count": [40, 45]} and update.actor == "admin"
+    assert [(line.label, line.before, line.after) for line in update.lines] == [("Người lao động", "40", "45")]
 
 
 # --- the database refuses what the screens also refuse -------------------------------------
@@ -262,8 +264,10 @@ def test_one_open_position_per_union(cast):
 
 
 def test_creation_is_recorded_with_the_values_set(cast):
-    entry = selectors.union_history(cast.a).get()
-    assert entry.action == "create"
-    assert entry.changes["code"] == [None, "A"]
-    assert entry.changes["parent"] == [None, str(cast.d1)]
-    assert entry.changes["worker_count"] == [None, 40]
+    [created] = object_history(cast.a)
+    assert created.entry.action == "create" and created.actor == "Hệ thống"
+    assert created.entry.changes["code"] == [None, "A"]
+    assert created.entry.changes["parent"] == [None, str(cast.d1)]
+    assert created.entry.changes["worker_count"] == [None, 40]
+    lines = {line.label: line.after for line in created.lines}
+    assert lines["Loại hình"] == "Đơn vị sự nghiệp công lập" and lines["Khu vực"] == "Đơn vị sự nghiệp công lập"

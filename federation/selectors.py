@@ -1,0 +1,75 @@
+"""Reads of the audit trail, shaped for the history shown on every detail page."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import formats
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from .models import AuditLog
+
+
+@dataclass
+class HistoryLine:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    entry: AuditLog
+    actor: str
+    lines: list[HistoryLine]
+
+
+def object_history(obj, *, limit: int = 50) -> list[HistoryEntry]:
+    """The object's audit entries, newest first, with field labels and values as people read
+    them (choice labels, dd/mm/yyyy dates, grouped numbers)."""
+    entries = AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+    ).order_by("-at", "-id")[:limit]
+    model = type(obj)
+    return [
+        HistoryEntry(
+            entry=e,
+            actor=e.actor_name or _("System"),
+            lines=[
+                HistoryLine(_label(model, name), _show(model, name, pair[0]), _show(model, name, pair[1]))
+                for name, pair in e.changes.items()
+                if isinstance(pair, list) and len(pair) == 2
+            ],
+        )
+        for e in entries
+    ]
+
+
+def _label(model, name: str) -> str:
+    try:
+        return capfirst(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return capfirst(name.replace("_", " "))
+
+
+def _show(model, name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, int):
+        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    return str(value)

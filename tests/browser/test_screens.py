@@ -1,0 +1,272 @@
+"""What each role sees on the screens, in a real browser (PRODUCT.md §1, §2, §8).
+
+The assertions read what is on the screen: unit names, numbers, Django's own Vietnamese (the
+login labels), structure (which nodes, which page, the status code). Our own strings wait for
+the Vietnamese catalogue (locale/vi/LC_MESSAGES/django.po): their expected Vietnamese is listed
+in EXPECTED_VI and checked by `test_our_texts_read_in_vietnamese`.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import UnionFactory
+
+from .conftest import PHONE, log_in
+
+pytestmark = pytest.mark.browser
+
+
+# (screen, who is logged in, path from the cast, CSS selector, Vietnamese the user should read there).
+# Wording follows DOMAIN.md's glossary; adjust here if the catalogue settles on other words.
+EXPECTED_VI = [
+    ("login", None, lambda c: "/accounts/login/", "main h1", "Đăng nhập"),
+    ("login", None, lambda c: "/accounts/login/", "main p", "Hệ thống quản lý"),
+    ("tree", "admin", lambda c: "/units/", "#mainnav", "Cây tổ chức"),
+    ("tree", "admin", lambda c: "/units/", "#mainnav", "Đăng xuất"),
+    ("tree", "admin", lambda c: "/units/", ".figures", "Công đoàn cơ sở"),
+    ("tree", "admin", lambda c: "/units/", ".figures", "Công đoàn cấp trên trực tiếp cơ sở"),
+    ("tree", "admin", lambda c: "/units/", ".tree-filter", "Tìm theo mã hoặc tên"),
+    ("tree", "admin", lambda c: "/units/", "#tree", "CĐCS"),
+    ("tree", "admin", lambda c: "/units/", "#tree", "người lao động"),
+    ("detail", "admin", lambda c: f"/units/{c.d1.pk}/", "main", "Thông tin đơn vị"),
+    ("detail", "admin", lambda c: f"/units/{c.d1.pk}/", "main", "Lịch sử thay đổi"),
+    ("detail", "admin", lambda c: f"/units/{c.d1.pk}/", "main", "Sửa"),
+    ("form", "admin", lambda c: "/units/new/", "main h1", "Thêm đơn vị"),
+    ("form", "admin", lambda c: "/units/new/", "main form", "Lưu"),
+    ("not found", "officer", lambda c: f"/units/{c.b.pk}/", "main h1", "Không tìm thấy"),
+    ("not found", "officer", lambda c: f"/units/{c.b.pk}/", "main", "Về trang chủ"),
+    ("footer", None, lambda c: "/accounts/login/", "footer", "Hệ thống quản lý"),
+]
+
+
+def tree_node(page, name):
+    """The tree node (row and its children) whose own link reads `name`."""
+    return page.locator(".tree-node").filter(
+        has=page.locator(":scope > .tree-row").get_by_role("link", name=name, exact=True)
+    )
+
+
+def test_login_page_is_vietnamese_although_the_browser_asks_for_english(page, live_cast, shoot):
+    page.goto("/")
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+    expect(page.get_by_label("Mật khẩu")).to_be_visible()
+    shoot(page, "login")
+
+
+def test_wrong_password_is_refused_in_vietnamese(page, live_cast, shoot):
+    page.goto("/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("admin")
+    page.get_by_label("Mật khẩu").fill("not the password")
+    page.locator("main form").get_by_role("button").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("mật khẩu chính xác")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    shoot(page, "login-error")
+
+
+def test_federation_admin_sees_the_whole_tree(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "admin")
+
+    expect(page).to_have_url(re.compile(r"/units/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(c.fed.name)
+    tree = page.locator("#tree")
+    for union in (c.d1, c.d2, c.edu, c.g0):
+        expect(tree.get_by_role("link", name=union.name, exact=True)).to_be_visible()
+    expect(tree.get_by_role("link", name=c.x1.name)).to_have_count(0)  # another federation
+    expect(tree.get_by_role("link", name=c.a.name)).to_have_count(0)  # below a district: not loaded yet
+    # Workers of the federation's grassroots unions: 40 + 260 + 500 + 120 + 900, grouped Vietnamese-style.
+    expect(page.locator(".figures")).to_contain_text("1.820")
+    shoot(page, "tree-admin")
+
+
+def test_district_officer_sees_only_its_own_subtree(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "officer")
+
+    tree = page.locator("#tree")
+    expect(tree.locator(".tree-root > .tree-row")).to_contain_text(c.d1.name)
+    expect(tree.get_by_role("link", name=c.a.name, exact=True)).to_be_visible()
+    expect(tree.get_by_role("link", name=c.a2.name, exact=True)).to_be_visible()
+    for other in (c.d2, c.b, c.edu, c.e1, c.g0):
+        expect(page.get_by_text(other.name)).to_have_count(0)
+    expect(page.locator(".figures")).to_have_count(0)  # federation-wide figures are not its business
+    shoot(page, "tree-officer")
+
+
+def test_grassroots_chair_lands_on_its_union(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "chair_a")
+
+    expect(page).to_have_url(re.compile(rf"/units/{c.a.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(c.a.name)
+    expect(page.locator(".data-list")).to_contain_text("40")
+    expect(page.locator(".page-actions")).to_have_count(0)  # nothing to edit or add
+    # Its direct superior is named but not linked: that page would answer 404 to a chair.
+    expect(page.locator(".data-list").get_by_text(c.d1.name)).to_be_visible()
+    expect(page.get_by_role("link", name=c.d1.name)).to_have_count(0)
+    shoot(page, "detail-chair")
+
+
+def test_expanding_a_district_loads_its_grassroots_unions_and_collapsing_hides_them(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "admin")
+    district = tree_node(page, c.d1.name)
+    toggle = district.locator(":scope > .tree-row [data-tree-toggle]")
+    children = district.locator(":scope > .tree-children")
+
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(children).to_be_hidden()
+    toggle.click()
+
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(children.get_by_role("link", name=c.a.name, exact=True)).to_be_visible()
+    expect(children.get_by_role("link", name=c.a2.name, exact=True)).to_be_visible()
+    expect(children).not_to_contain_text(c.b.name)  # D2's union stays with D2
+    expect(tree_node(page, c.a.name)).to_contain_text("40")
+    shoot(page, "tree-expanded")
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(children).to_be_hidden()
+
+
+def test_search_ignores_diacritics(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "admin")
+
+    page.get_by_role("searchbox").fill("truong tieu hoc")
+    page.get_by_role("searchbox").press("Enter")
+
+    expect(page).to_have_url(re.compile(r"[?&]q=truong\+tieu\+hoc"))
+    results = page.locator("#results")
+    expect(results.locator(":scope > .tree-node")).to_have_count(1)
+    expect(results.get_by_role("link", name=c.a.name, exact=True)).to_be_visible()
+    expect(results).to_contain_text(c.d1.name)  # where it sits
+    expect(results).not_to_contain_text(c.e1.name)  # "Trường THPT": a school, but no "tiểu học"
+    shoot(page, "search")
+
+
+def test_unit_detail_pages_group_thousands_with_a_dot(page, live_cast, shoot):
+    c = live_cast
+    big = UnionFactory(parent=c.d2, code="B2", name="Công đoàn Công ty TNHH Cao su Ea Kar", worker_count=1234)
+    log_in(page, "admin")
+
+    page.locator("#tree").get_by_role("link", name=c.d2.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(c.d2.name)
+    expect(page.locator(".data-list")).to_contain_text("1.734")  # 500 + 1,234 workers in the subtree
+    expect(tree_node(page, big.name)).to_contain_text("1.234")
+    shoot(page, "detail-superior")
+
+    page.get_by_role("link", name=big.name, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/units/{big.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(big.name)
+    data = page.locator(".data-list")
+    expect(data).to_contain_text("1.234")
+    expect(data).not_to_contain_text("1,234")
+    expect(data.get_by_role("link", name=c.d2.name)).to_be_visible()
+    expect(page.locator(".history")).to_contain_text("Hệ thống")  # created by the factory, no user
+    shoot(page, "detail-grassroots")
+
+
+def test_an_empty_new_unit_form_marks_every_missing_field(page, live_cast, shoot):
+    log_in(page, "admin")
+    page.locator("main a[href^='/units/new/']").click()
+    expect(page).to_have_url(re.compile(r"/units/new/"))
+    shoot(page, "form-new")
+
+    page.locator("main form button[type=submit]").click()
+
+    invalid = page.locator("main form [aria-invalid=true]")
+    expect(invalid).to_have_count(4)  # code, name, level, kind
+    expect(page.locator("#form-errors")).to_be_focused()
+    expect(page.get_by_text("Trường này là bắt buộc.")).to_have_count(4)  # Django's own Vietnamese
+    # Each message is tied to its field for screen readers.
+    described = invalid.first.get_attribute("aria-describedby")
+    expect(page.locator(f"#{described.split()[-1]}")).to_contain_text("Trường này là bắt buộc.")
+    shoot(page, "form-errors")
+
+
+def test_officer_opening_a_unit_of_another_district_gets_not_found(page, live_cast, shoot):
+    c = live_cast
+    log_in(page, "officer")
+
+    response = page.goto(f"/units/{c.b.pk}/")
+
+    assert response.status == 404
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text(c.b.name)
+    expect(page.locator("main").get_by_role("link").last).to_have_attribute("href", "/")
+    shoot(page, "not-found")
+
+
+def test_phone_width_tree_fits_and_navigation_folds_into_the_toggler(new_page, live_cast, shoot):
+    c = live_cast
+    page = new_page(viewport=PHONE)
+    log_in(page, "admin")
+
+    expect(page.locator("#tree")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    toggler = page.locator(".navbar-toggler")
+    expect(toggler).to_be_visible()
+    expect(page.locator("#mainnav")).to_be_hidden()
+    shoot(page, "phone-tree")
+
+    toggler.click()
+    expect(page.locator("#mainnav")).to_be_visible()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # transition over
+    expect(toggler).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#mainnav").get_by_role("link", name=re.compile("."))).not_to_have_count(0)
+    shoot(page, "phone-navigation")
+    toggler.click()
+    expect(page.locator("#mainnav")).to_be_hidden()
+
+    # Expanded, the longest names still wrap inside the screen.
+    tree_node(page, c.d1.name).locator(":scope > .tree-row [data-tree-toggle]").click()
+    expect(page.get_by_role("link", name=c.a.name, exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-tree-expanded")
+
+    page.goto(f"/units/{c.a2.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(c.a2.name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-detail")
+
+
+def test_switching_to_english_shows_english_labels(page, live_cast, shoot):
+    log_in(page, "admin")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator(".figures")).to_contain_text("1.820")
+
+    page.locator("footer").get_by_role("button", name="English").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/units/$"))  # stays on the same page
+    expect(page.locator("footer").get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Log out")).to_be_attached()
+    expect(page.locator(".tree-filter").get_by_role("button", name="Search", exact=True)).to_be_visible()
+    expect(page.get_by_text("Search by code or name")).to_be_visible()
+    expect(page.locator(".figures")).to_contain_text("Grassroots unions")
+    expect(page.locator(".figures")).to_contain_text("1,820")  # English grouping
+    shoot(page, "tree-english")
+
+    page.reload()  # the choice is remembered
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.parametrize(
+    ("screen", "username", "path", "selector", "text"),
+    EXPECTED_VI,
+    ids=[f"{screen}:{text}" for screen, _user, _path, _selector, text in EXPECTED_VI],
+)
+def test_our_texts_read_in_vietnamese(page, live_cast, screen, username, path, selector, text):
+    if username:
+        log_in(page, username)
+    page.goto(path(live_cast))
+    expect(page.locator(selector).first).to_contain_text(text)
