@@ -237,5 +237,16 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Member roll import (§4): limits refused before parsing, and how many rows the web request
+# itself may check before the work goes to a background job.
+MEMBER_IMPORT = {
+    "MAX_UPLOAD_BYTES": env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1000 * 1000),
+    "MAX_ROWS": env_int("IMPORT_MAX_ROWS", 300_000),
+    "MAX_XLSX_EXPANDED_BYTES": env_int("IMPORT_MAX_XLSX_EXPANDED_BYTES", 200 * 1000 * 1000),
+    "MAX_XLSX_RATIO": env_int("IMPORT_MAX_XLSX_RATIO", 100),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1000 * 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # Demo data: where `seed_demo` sets the accounts' password when none is given.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")

@@ -95,13 +95,14 @@ def search_unions(
 class TreeNode:
     """A unit as placed in the tree on a date, with its subtree figures."""
 
-    __slots__ = ("union", "path", "grassroots", "workers")
+    __slots__ = ("union", "path", "grassroots", "workers", "members")
 
     def __init__(self, union: Union, path: str):
         self.union = union
         self.path = path
         self.grassroots = 0
         self.workers = 0
+        self.members = 0
 
     @property
     def has_children(self) -> bool:
@@ -137,13 +138,16 @@ def tree_children(
 
 
 def add_subtree_figures(nodes: list[TreeNode], *, as_of: datetime.date | None = None) -> None:
-    """Fill each node's grassroots-union and worker counts (its own subtree, itself included):
-    one grouped query per tree depth present among the nodes."""
+    """Fill each node's grassroots-union, worker and member counts (its own subtree, itself
+    included): grouped queries per tree depth present among the nodes."""
+    from members.selectors import member_counts_by_node
+
+    member_counts_by_node(nodes, as_of=as_of)
     by_length: dict[int, list[TreeNode]] = defaultdict(list)
     for node in nodes:
         by_length[len(node.path)].append(node)
     for length, group in by_length.items():
-        prefix = _common_prefix([n.path for n in group])
+        prefix = common_prefix([n.path for n in group])
         if as_of is None:
             rows = Union.objects.filter(level=Level.GRASSROOTS, status=Status.ACTIVE)
             workers = "worker_count"
@@ -164,7 +168,7 @@ def add_subtree_figures(nodes: list[TreeNode], *, as_of: datetime.date | None = 
                 node.workers = row["workers"] or 0
 
 
-def _common_prefix(paths: list[str]) -> str:
+def common_prefix(paths: list[str]) -> str:
     first, last = min(paths), max(paths)
     size = 0
     while size < len(first) and size < len(last) and first[size] == last[size]:

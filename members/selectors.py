@@ -1,0 +1,165 @@
+"""Reads of member rolls: access helpers, the roll on a date, period counts, in SQL."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.shortcuts import get_object_or_404
+
+from federation.models import Cap
+from federation.text import fold
+
+from .models import Member, MemberImport, MemberStatus, Movement, MovementKind, TransferRequest, TransferStatus
+
+
+def get_member_for_user(user, pk) -> Member:
+    """The member if the user may see it; 404 alike for "missing" and "not yours"."""
+    return get_object_or_404(Member.objects.visible_to(user).select_related("union", "federation"), pk=pk)
+
+
+def get_rw_member_for_user(user, pk) -> Member:
+    """The member if the user keeps its roll; 404 when not visible, 403 when read-only."""
+    member = get_member_for_user(user, pk)
+    if not user.can(Cap.MANAGE_MEMBERS):
+        raise PermissionDenied
+    return member
+
+
+def get_import_for_user(user, pk) -> MemberImport:
+    return get_object_or_404(MemberImport.objects.visible_to(user).select_related("union", "uploaded_by"), pk=pk)
+
+
+def search_members(
+    *, user, query: str = "", union=None, gender: str = "", status: str = MemberStatus.ACTIVE, party: str = ""
+):
+    """Members the user may see, in Vietnamese order by given name. A query of digits looks up
+    citizen IDs (exact or by their end); words match names without diacritics."""
+    qs = Member.objects.visible_to(user).select_related("union")
+    if union is not None:
+        qs = qs.filter(union=union)
+    query = (query or "").strip()
+    digits = query.replace(" ", "").replace(".", "")
+    if digits.isdigit() and len(digits) >= 4:
+        qs = qs.filter(citizen_id=digits) if len(digits) == 12 else qs.filter(citizen_id__endswith=digits)
+    else:
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+    if gender:
+        qs = qs.filter(gender=gender)
+    if status:
+        qs = qs.filter(status=status)
+    if party == "member":
+        qs = qs.filter(is_party_member=True)
+    elif party == "introduced":
+        qs = qs.filter(party_introduced_on__isnull=False, party_admitted_on__isnull=True)
+    return qs.order_by("sort_name", "pk")
+
+
+@dataclass
+class RollCounts:
+    """A period's roll: opening + admitted + readmitted + transferred in - transferred out -
+    left - deceased = closing, always."""
+
+    opening: int = 0
+    admitted: int = 0
+    readmitted: int = 0
+    transferred_in: int = 0
+    transferred_out: int = 0
+    left: int = 0
+    deceased: int = 0
+    closing: int = 0
+
+    @property
+    def net_change(self) -> int:
+        return self.closing - self.opening
+
+
+def roll_counts(*, path: str, start: datetime.date, end: datetime.date) -> RollCounts:
+    """Counts for the units under `path` (a union's or the federation's) from `start` to `end`,
+    both included, in one query. Every figure is a sum over movements, so they add up."""
+    in_period = Q(date__gte=start, date__lte=end)
+    row = Movement.objects.filter(union__path__startswith=path, date__lte=end).aggregate(
+        opening=Sum("delta", filter=Q(date__lt=start), default=0),
+        closing=Sum("delta", default=0),
+        **{kind.value: Count("pk", filter=in_period & Q(kind=kind)) for kind in MovementKind},
+    )
+    return RollCounts(**row)
+
+
+def roll_on(*, path: str, day: datetime.date):
+    """Member ids on the roll of the units under `path` on `day`: those whose movements there,
+    up to that day, add up to one."""
+    return (
+        Movement.objects.filter(union__path__startswith=path, date__lte=day)
+        .values("member_id")
+        .annotate(on_roll=Sum("delta"))
+        .filter(on_roll__gt=0)
+        .values("member_id")
+    )
+
+
+def members_on(*, user, path: str, day: datetime.date):
+    return Member.objects.visible_to(user).filter(pk__in=roll_on(path=path, day=day)).order_by("sort_name", "pk")
+
+
+def active_counts(*, path: str) -> dict:
+    """Today's roll under `path`: members, women, Party members (one query)."""
+    return Member.objects.filter(union__path__startswith=path, status=MemberStatus.ACTIVE).aggregate(
+        members=Count("pk"),
+        female=Count("pk", filter=Q(gender="female")),
+        party=Count("pk", filter=Q(is_party_member=True)),
+    )
+
+
+def member_counts_by_node(nodes, *, as_of: datetime.date | None = None) -> None:
+    """Set `members` on tree nodes (unions.selectors.TreeNode): one grouped query per tree depth,
+    from today's roll, or from the movements up to `as_of` in the structure of that day."""
+    from unions.models import UnionLink
+    from unions.selectors import common_prefix
+
+    by_length = defaultdict(list)
+    for node in nodes:
+        by_length[len(node.path)].append(node)
+    for length, group in by_length.items():
+        prefix = common_prefix([n.path for n in group])
+        if as_of is None:
+            rows = (
+                Member.objects.filter(union__path__startswith=prefix, status=MemberStatus.ACTIVE)
+                .annotate(node_path=Substr("union__path", 1, length))
+                .values("node_path")
+                .annotate(n=Count("pk"))
+            )
+        else:
+            rows = (
+                Movement.objects.filter(
+                    date__lte=as_of,
+                    union__links__in=UnionLink.objects.on(as_of),
+                    union__links__path__startswith=prefix,
+                )
+                .annotate(node_path=Substr("union__links__path", 1, length))
+                .values("node_path")
+                .annotate(n=Sum("delta"))
+            )
+        wanted = {n.path: n for n in group}
+        for row in rows:
+            node = wanted.get(row["node_path"])
+            if node is not None:
+                node.members = row["n"] or 0
+
+
+def transfer_inbox(user):
+    """Pending transfers into the unions the user keeps."""
+    return (
+        TransferRequest.objects.filter(status=TransferStatus.PENDING, to_union__path__startswith=user.scope_path or "")
+        .select_related("member", "from_union", "to_union", "requested_by")
+        .order_by("requested_at")
+        if user.can(Cap.MANAGE_MEMBERS) and user.scope_path is not None
+        else TransferRequest.objects.none()
+    )
+
+
+def member_movements(member: Member):
+    return member.movements.select_related("union", "other_union").order_by("date", "pk")
