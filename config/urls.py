@@ -5,11 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from federation.api import FederationViewSet
+from members.api import ImportViewSet, MemberViewSet, MovementViewSet
 from unions.api import UnionViewSet
 
 router = DefaultRouter()
 router.register("federations", FederationViewSet, basename="federation")
 router.register("unions", UnionViewSet, basename="union")
+router.register("members", MemberViewSet, basename="member")
+router.register("movements", MovementViewSet, basename="movement")
+router.register("imports", ImportViewSet, basename="memberimport")
 
 admin.site.site_header = _("Labor federation administration")
 admin.site.site_title = _("Labor federation administration")
@@ -17,6 +21,7 @@ admin.site.site_title = _("Labor federation administration")
 urlpatterns = [
     path("", include("federation.urls")),
     path("units/", include("unions.urls")),
+    path("members/", include("members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -6,6 +6,8 @@ from .models import Cap
 # (capability, url name, label): the navigation, shown to whoever holds the capability.
 NAVIGATION = [
     (Cap.VIEW_STRUCTURE, "unions:tree", _("Union tree")),
+    # Every role: read-only roles see the roll with personal data masked.
+    (Cap.VIEW_STRUCTURE, "members:list", _("Members")),
     (Cap.USE_ADMIN_SITE, "admin:index", _("Administration")),
 ]
 

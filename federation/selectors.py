@@ -14,6 +14,7 @@ from .models import AuditLog
 
 @dataclass
 class HistoryLine:
+    name: str
     label: str
     before: str
     after: str
@@ -26,9 +27,10 @@ class HistoryEntry:
     lines: list[HistoryLine]
 
 
-def object_history(obj, *, limit: int = 50) -> list[HistoryEntry]:
+def object_history(obj, *, limit: int = 50, hide: frozenset[str] = frozenset()) -> list[HistoryEntry]:
     """The object's audit entries, newest first, with field labels and values as people read
-    them (choice labels, dd/mm/yyyy dates, grouped numbers)."""
+    them (choice labels, dd/mm/yyyy dates, grouped numbers); fields in `hide` are left out
+    (personal data the reader may not see)."""
     entries = AuditLog.objects.filter(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
     ).order_by("-at", "-id")[:limit]
@@ -38,9 +40,9 @@ def object_history(obj, *, limit: int = 50) -> list[HistoryEntry]:
             entry=e,
             actor=e.actor_name or _("System"),
             lines=[
-                HistoryLine(_label(model, name), _show(model, name, pair[0]), _show(model, name, pair[1]))
+                HistoryLine(name, _label(model, name), _show(model, name, pair[0]), _show(model, name, pair[1]))
                 for name, pair in e.changes.items()
-                if isinstance(pair, list) and len(pair) == 2
+                if isinstance(pair, list) and len(pair) == 2 and name not in hide
             ],
         )
         for e in entries

@@ -4,21 +4,35 @@ whole file in one transaction, or nothing.
 The same engine serves the upload screen (through a Celery task), the API and
 `manage.py import_members`. Reading (`open_table`) refuses files before parsing them when they
 are too large, of the wrong kind or in an unknown encoding; `validate` checks every row against
-§3/§4 and the database with a constant number of queries; `write` applies the result.
+§3/§4 and the database with a constant number of queries (per 5,000 rows); `plan` sorts the
+valid rows into new, changed and unchanged members (a dry run stops there); `apply` writes.
+
+A province's roll is 125,000 rows, so the per-row work is kept small: cells of the columns that
+repeat (gender, dates, union, ethnicity, ...) are parsed once per distinct value, rows are kept
+as tuples, and new members are written with COPY on PostgreSQL (one multi-row statement
+elsewhere) rather than through the ORM.
 """
 
 import codecs
 import csv
 import datetime
+import html
 import io
+import itertools
+import operator
+import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from federation.text import fold
@@ -36,31 +50,40 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-# The template's columns, in order (§4). Headers match without case or diacritics; the English
-# key and the aliases are accepted too.
+# The template's columns, in order (§4). Headers match without case, diacritics, punctuation or
+# a bracketed note ("Giới tính (Nam/Nữ)"); the English key and the aliases are accepted too.
 COLUMNS = (
-    Column("full_name", "Họ và tên", True, ("ho ten", "ho va ten doan vien", "name")),
-    Column("gender", "Giới tính", True, ("gioi", "sex")),
-    Column("date_of_birth", "Ngày sinh", True, ("ngay thang nam sinh", "birth date", "dob")),
-    Column("citizen_id", "Số CCCD", True, ("cccd", "so cccd/cmnd", "so can cuoc", "can cuoc cong dan", "so dinh danh")),
-    Column("joined_on", "Ngày vào Công đoàn", True, ("ngay vao cd", "ngay ket nap", "joined")),
-    Column("union_code", "Mã CĐCS", False, ("ma cong doan co so", "ma don vi", "union")),
+    Column("full_name", "Họ và tên", True, ("ho ten", "ho va ten doan vien", "ten doan vien", "name")),
+    Column("gender", "Giới tính", True, ("gioi", "nam/nu", "sex")),
+    Column("date_of_birth", "Ngày sinh", True, ("ngay thang nam sinh", "ngay sinh dd/mm/yyyy", "birth date", "dob")),
+    Column("citizen_id", "Số CCCD", True, ("cccd", "so cccd/cmnd", "so cmnd/cccd", "cccd/cmnd", "cmnd/cccd",
+                                          "so can cuoc", "can cuoc cong dan", "so can cuoc cong dan", "so dinh danh",
+                                          "so dinh danh ca nhan", "citizen id number", "id number")),
+    Column("joined_on", "Ngày vào Công đoàn", True, ("ngay vao cd", "ngay vao cong doan", "ngay ket nap",
+                                                   "ngay ket nap cong doan", "ngay gia nhap cong doan", "joined")),
+    Column("union_code", "Mã CĐCS", False, ("ma cong doan co so", "ma cd co so", "ma don vi", "ma cong doan", "union")),
     Column("ethnicity", "Dân tộc", False, ("ethnic",)),
     Column("religion", "Tôn giáo", False, ()),
-    Column("job_title", "Nghề nghiệp, chức vụ", False, ("nghe nghiep", "chuc vu", "job")),
-    Column("union_position", "Chức vụ Công đoàn", False, ("chuc vu cd",)),
-    Column("is_party_member", "Đảng viên", False, ("dang vien", "party member")),
-    Column("phone", "Số điện thoại", False, ("dien thoai", "sdt", "so dt")),
+    Column("job_title", "Nghề nghiệp, chức vụ", False, ("nghe nghiep", "chuc vu", "nghe nghiep chuc vu chinh quyen",
+                                                       "job")),
+    Column("union_position", "Chức vụ Công đoàn", False, ("chuc vu cd", "chuc vu cong doan")),
+    Column("is_party_member", "Đảng viên", False, ("dang vien", "la dang vien", "party member")),
+    Column("phone", "Số điện thoại", False, ("dien thoai", "sdt", "so dt", "dien thoai di dong")),
     Column("email", "Email", False, ("e-mail", "thu dien tu")),
-    Column("member_code", "Mã đoàn viên", False, ("ma dv", "ma so doan vien")),
-    Column("address", "Địa chỉ", False, ("dia chi thuong tru", "noi o")),
+    Column("member_code", "Mã đoàn viên", False, ("ma dv", "ma so doan vien", "ma the doan vien")),
+    Column("address", "Địa chỉ", False, ("dia chi thuong tru", "noi o", "noi o hien nay", "cho o")),
 )  # fmt: skip
 REQUIRED = [c.key for c in COLUMNS if c.required]
 MEMBER_FIELDS = [c.key for c in COLUMNS if c.key not in ("union_code",)]
+_COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
+
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_PUNCTUATION = re.compile(r"[^\w\s/-]")
+_SPACES = re.compile(r"[\s_]+")
 
 
 def _header_key(text: str) -> str:
-    return re.sub(r"[\s_]+", " ", re.sub(r"[^\w\s/-]", "", fold(text))).strip()
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", _BRACKETED.sub(" ", fold(text)))).strip()
 
 
 HEADER_LOOKUP = {}
@@ -89,16 +112,24 @@ class FileRefused(Exception):
 
 @dataclass
 class Table:
+    """The roll in a file: `keys` are the column keys of the header row (None for ignored
+    columns); `rows` yields (row number as Excel shows it, cells), cells aligned with `keys`."""
+
     sheet: str | None
     header_row: int
     keys: list[str | None]
     rows: Iterator[tuple[int, list]]
     warnings: list[Issue] = field(default_factory=list)
+    # (row number, index in cells) of formula cells without a computed value (read as empty).
     formula_cells: set[tuple[int, int]] = field(default_factory=set)
-    total: int = 0  # rows in the sheet, for the progress bar
+    total: int = 0  # rows below the header, for the progress bar
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, and password-protected .xlsx
+_BINARY_MAGIC = (_OLE, b"PK\x03\x04", b"PK\x05\x06", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!",
+                 b"7z\xbc\xaf", b"\x1f\x8b", b"BM", b"II*\x00", b"MM\x00*")  # fmt: skip
 
 
 def open_table(path: Path, filename: str) -> Table:
@@ -113,175 +144,297 @@ def open_table(path: Path, filename: str) -> Table:
     suffix = Path(filename).suffix.lower()
     with path.open("rb") as fh:
         head = fh.read(8)
-    is_zip = head.startswith(b"PK\x03\x04")
     if suffix == ".xlsx":
-        if not is_zip:
+        if not head.startswith(b"PK\x03\x04"):
             raise FileRefused("unreadable_file", _("This file is not an Excel .xlsx workbook."))
-        return _open_xlsx(path, size, limits)
+        _check_zip(path, size, limits)
+        return _open_xlsx(path)
     if suffix == ".csv":
-        if is_zip or head.startswith(b"\xd0\xcf\x11\xe0"):
+        if head.startswith(_BINARY_MAGIC):
             raise FileRefused("unreadable_file", _("This file is not a CSV file."))
-        return _open_csv(path)
+        return _open_csv(path, limits)
     raise FileRefused(
         "unreadable_file", _("Upload the roll as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted.")
     )
 
 
-def _check_zip(path: Path, size: int, limits) -> zipfile.ZipFile:
+def _check_zip(path: Path, size: int, limits) -> None:
+    """Refuse, from the archive's directory alone, what is not a plain workbook or would expand
+    too much (a zip bomb is refused without decompressing anything)."""
     try:
-        archive = zipfile.ZipFile(path)
-        expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileRefused("unreadable_file", _("The workbook cannot be read.")) from exc
-    if "xl/workbook.xml" not in archive.namelist():
+    names = {info.filename.lower() for info in infos}
+    if "xl/workbook.xml" not in names:
         raise FileRefused("unreadable_file", _("This file is not an Excel .xlsx workbook."))
-    if any(name.endswith("vbaProject.bin") for name in archive.namelist()):
+    if any(name.endswith("vbaproject.bin") for name in names):
         raise FileRefused("unreadable_file", _("Workbooks with macros (.xlsm) are not accepted."))
+    expanded = sum(info.file_size for info in infos)
     if expanded > limits["MAX_XLSX_EXPANDED_BYTES"] or expanded > limits["MAX_XLSX_RATIO"] * max(size, 1):
         raise FileRefused("file_too_large", _("The workbook expands to more data than allowed."))
-    return archive
 
 
-def _open_xlsx(path: Path, size: int, limits) -> Table:
-    from python_calamine import CalamineError, CalamineWorkbook
+def _open_xlsx(path: Path) -> Table:
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-    archive = _check_zip(path, size, limits)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        for index, name in enumerate(workbook.sheet_names):
-            sheet = workbook.get_sheet_by_index(index)
-            rows = sheet.iter_rows()
-            head = []
-            for row in rows:
-                head.append(row)
-                if len(head) >= 30:
-                    break
-            found = _find_header(head)
-            if found is None:
-                continue
-            header_index, keys, warnings = found
-            start_row = sheet.start[0] if sheet.start else 0
-            formulas = _empty_formula_cells(archive, index, start_row)
-
-            def numbered(head=head, rows=rows, header_index=header_index, start_row=start_row):
-                number = start_row
-                for row in head:
-                    number += 1
-                    if number > start_row + header_index + 1:
-                        yield number, row
-                for row in rows:
-                    number += 1
-                    yield number, row
-
-            for w in warnings:
-                w.sheet = name
-            total = max(sheet.height - header_index - 1, 0)
-            return Table(name, start_row + header_index + 1, keys, numbered(), warnings, formulas, total)
-    except CalamineError as exc:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            workbook = CalamineWorkbook.from_path(str(path))
+            for meta in workbook.sheets_metadata:
+                # Sheets in tab order; a hidden sheet is not what the user sees as the roll.
+                if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
+                    continue
+                part = parts.get(meta.name)
+                formulas = _formula_cells_without_value(archive, part) if part else set()
+                table = _sheet_table(workbook.get_sheet_by_name(meta.name), meta.name, formulas)
+                if table is not None:
+                    return table
+    except (CalamineError, zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError) as exc:
         raise FileRefused("unreadable_file", _("The workbook cannot be read.")) from exc
     raise FileRefused("no_header_row", _("No sheet has a header row (Họ và tên, Số CCCD, ...) in its first 30 rows."))
 
 
-_SHEET_XML = re.compile(rb'<sheet [^>]*r:id="([^"]+)"')
-_CELL_FORMULA = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
+_XML_TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\b([^>]*)>")
+_XML_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 
 
-def _empty_formula_cells(archive: zipfile.ZipFile, sheet_index: int, start_row: int) -> set[tuple[int, int]]:
-    """(row, column) of formula cells without a computed value: calamine reads those as empty,
-    and §4 wants them refused, not taken as blank."""
-    try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-        rid = _SHEET_XML.findall(workbook)[sheet_index]
-        target = re.search(rb'Id="' + re.escape(rid) + rb'"[^>]*Target="([^"]+)"', rels) or re.search(
-            rb'Target="([^"]+)"[^>]*Id="' + re.escape(rid) + rb'"', rels
-        )
-        name = target.group(1).decode().lstrip("/")
-        name = name if name.startswith("xl/") else "xl/" + name
-        xml = archive.read(name)
-    except (KeyError, IndexError, AttributeError):
-        return set()
-    if b"<f" not in xml:
-        return set()
-    cells = set()
-    for match in _CELL_FORMULA.finditer(xml):
-        body = match.group(0)
-        if re.search(rb"<v>[^<]+</v>", body):
-            continue
-        letters, row = match.group(1).decode(), int(match.group(2))
-        col = 0
-        for ch in letters:
-            col = col * 26 + ord(ch) - 64
-        cells.add((row, col - 1))
-    return cells
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the archive member holding its XML, from the workbook and its relations."""
+    by_lower = {info.filename.lower(): info.filename for info in archive.infolist()}
+
+    def attributes(xml: bytes, tag: str) -> list[dict[str, str]]:
+        found = []
+        for match in _XML_TAG.finditer(xml):
+            if match[1].decode() == tag:
+                pairs = _XML_ATTR.findall(match[2])
+                found.append({k.decode().split(":")[-1]: html.unescape(val.decode("utf-8")) for k, val in pairs})
+        return found
+
+    workbook = archive.read(by_lower["xl/workbook.xml"])
+    rels_name = by_lower.get("xl/_rels/workbook.xml.rels")
+    targets = {}
+    if rels_name:
+        for rel in attributes(archive.read(rels_name), "Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id")] = by_lower.get(target.lower())
+    return {sheet["name"]: targets.get(sheet.get("id")) for sheet in attributes(workbook, "sheet") if "name" in sheet}
 
 
-def _open_csv(path: Path) -> Table:
-    raw = path.read_bytes()
-    if raw.startswith(codecs.BOM_UTF8):
-        text = raw[3:].decode("utf-8", errors="strict") if _utf8(raw[3:]) else None
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+
+
+def _formula_cells_without_value(archive: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+    """(row, 0-based column) of the formula cells of a sheet that have no stored result: calamine
+    reads those as empty, and §4 wants them refused, not taken as blank. Streams the sheet's XML
+    (a formula on every row, as in an `STT` column, costs a fraction of a second)."""
+    cells: set[tuple[int, int]] = set()
+    with archive.open(part) as stream:
+        first = stream.read(1 << 20)
+        prefix = re.search(rb"<(\w+:)?sheetData[\s>/]", first)
+        prefix = (prefix[1] or b"") if prefix else b""
+        cell_open, cell_close = b"<" + prefix + b"c ", b"</" + prefix + b"c>"
+        formula = re.compile(rb"<" + re.escape(prefix) + rb"f[\s>/]")
+        value_open = b"<" + prefix + b"v>"
+        buffer, chunk = b"", first
+        while True:
+            buffer += chunk
+            if chunk:
+                cut = buffer.rfind(cell_close)
+                if cut < 0:
+                    # No complete cell yet: keep from the last cell that opened.
+                    start = buffer.rfind(cell_open)
+                    buffer = buffer[start:] if start >= 0 else buffer[-16:]
+                    chunk = stream.read(1 << 20)
+                    continue
+                cut += len(cell_close)
+                segment, buffer = buffer[:cut], buffer[cut:]
+            else:
+                segment, buffer = buffer, b""
+            if b"<" + prefix + b"f" in segment:
+                for match in formula.finditer(segment):
+                    start = segment.rfind(cell_open, 0, match.start())
+                    end = segment.find(cell_close, match.start())
+                    if start < 0 or end < 0:
+                        continue
+                    head_end = segment.find(b">", start)
+                    head = segment[start:head_end]
+                    value = segment.find(value_open, head_end, end) + len(value_open)
+                    if b't="str"' in head or (value >= len(value_open) and segment[value : value + 1] != b"<"):
+                        continue  # a stored result (an empty text result included)
+                    ref = _CELL_REF.search(head)
+                    if ref:
+                        column = 0
+                        for letter in ref[1]:
+                            column = column * 26 + letter - 64
+                        cells.add((int(ref[2]), column - 1))
+            if not chunk:
+                return cells
+            chunk = stream.read(1 << 20)
+
+
+def _sheet_table(sheet, name: str, formulas: set[tuple[int, int]]) -> Table | None:
+    if sheet.start is None:
+        return None  # an empty sheet
+    rows = iter(sheet.iter_rows())
+    first = next(rows, None)
+    if first is None:
+        return None
+    (start_row, start_col), (end_row, end_col) = sheet.start, sheet.end
+    # python-calamine yields rows from the sheet's first row but columns from its first used
+    # column; work out both offsets rather than rely on either.
+    row_offset = start_row if start_row and any(cell not in _EMPTY for cell in first) else 0
+    col_offset = start_col if len(first) == end_col - start_col + 1 else 0
+    head = [first]
+    while row_offset + len(head) < 30:
+        row = next(rows, None)
+        if row is None:
+            break
+        head.append(row)
+    found = _find_header(head)
+    if found is None:
+        return None
+    header_index, keys, warnings = found
+    header_row = row_offset + header_index + 1
+    for warning in warnings:
+        warning.sheet, warning.row = name, header_row
+    formula_cells = {(r, c - col_offset) for r, c in formulas if r > header_row and c >= col_offset}
+    last_formula_row = max((r for r, _c in formula_cells), default=0)
+
+    def numbered():
+        number = row_offset
+        for row in itertools.chain(head, rows):
+            number += 1
+            if number > header_row:
+                yield number, row
+        # Formula cells without a value below the last row calamine saw (it reads them as empty).
+        for extra in range(number + 1, last_formula_row + 1):
+            yield extra, []
+
+    total = max(end_row + 1 - header_row, 0)
+    return Table(name, header_row, keys, numbered(), warnings, formula_cells, total)
+
+
+def _open_csv(path: Path, limits) -> Table:
+    text = _decode(path.read_bytes())
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")  # classic Mac line ends
+    best = None
+    for delimiter in (",", ";", "\t", "|"):
         try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            text = None
+            head = list(itertools.islice(csv.reader(_lines(text), delimiter=delimiter), 30))
+        except csv.Error:
+            continue
+        found = _find_header(head)
+        # The delimiter that finds the most template columns in the header wins.
+        if found is not None and (best is None or _known(found[1]) > _known(best[2][1])):
+            best = (delimiter, head, found)
+    if best is None:
+        raise FileRefused("no_header_row", _("No header row (Họ và tên, Số CCCD, ...) in the first 30 rows."))
+    delimiter, head, (header_index, keys, warnings) = best
+    for warning in warnings:
+        warning.row = header_index + 1
+    max_rows = limits["MAX_ROWS"]
+    lines = text.count("\n")
+    if lines - header_index > max_rows:
+        # Possibly too long: count the records that are not blank (cheap next to validating them).
+        records = itertools.islice(_records(text, delimiter), header_index + 1, None)
+        if sum(1 for _number, row in records if any(c.strip() for c in row)) > max_rows:
+            raise FileRefused("too_many_rows", _too_many_rows(max_rows))
+
+    def numbered():
+        for number, row in _records(text, delimiter):
+            if number > header_index + 1:
+                yield number, row
+
+    return Table(None, header_index + 1, keys, numbered(), warnings, total=max(lines - header_index, 1))
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused, not guessed."""
+    if raw.startswith(codecs.BOM_UTF8):
+        body, encoding = raw[3:], "utf-8"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        body, encoding = raw, "utf-16"
     else:
-        text = raw.decode("utf-8") if _utf8(raw) else None
-    if text is None:
+        body, encoding = raw, "utf-8"
+        if b"\x00" in raw[:65536]:
+            sample = raw[:65536]
+            if sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4:
+                encoding = None  # UTF-16 without a BOM
+            else:
+                raise FileRefused("unreadable_file", _("This file is not a CSV file."))
+    try:
+        if encoding is None:
+            raise UnicodeError
+        text = body.decode(encoding)
+    except UnicodeError:
         raise FileRefused(
             "unsupported_encoding",
             _("The file is not UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)” and upload it again."),
-        )
-    lines = text.splitlines()
-    sample = "\n".join(lines[:30])
-    delimiter = max((",", ";", "\t"), key=sample.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    head = []
-    for row in reader:
-        head.append(row)
-        if len(head) >= 30:
-            break
-    found = _find_header(head)
-    if found is None:
-        raise FileRefused("no_header_row", _("No header row (Họ và tên, Số CCCD, ...) in the first 30 rows."))
-    header_index, keys, warnings = found
-
-    def numbered():
-        for number, row in enumerate(head, start=1):
-            if number > header_index + 1:
-                yield number, row
-        yield from enumerate(reader, start=len(head) + 1)
-
-    return Table(None, header_index + 1, keys, numbered(), warnings, total=max(len(lines) - header_index - 1, 0))
+        ) from None
+    if "\x00" in text:
+        raise FileRefused("unreadable_file", _("This file is not a CSV file."))
+    return text
 
 
-def _utf8(raw: bytes) -> bool:
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number as a spreadsheet shows it, fields) of each record of a CSV text."""
+    number = 0
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        for number, row in enumerate(csv.reader(_lines(text), delimiter=delimiter), start=1):  # noqa: B007
+            yield number, row
+    except csv.Error as exc:
+        raise FileRefused(
+            "unreadable_file", _("Row %(row)s of the file cannot be read: check its quotes.") % {"row": number + 1}
+        ) from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their ends, lazily (the csv module joins quoted line breaks)."""
+    start, find = 0, text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _known(keys) -> int:
+    return sum(1 for k in keys if k)
+
+
+def _too_many_rows(max_rows: int) -> str:
+    return _("The file has more than %(n)s rows.") % {"n": number_format(max_rows, force_grouping=True)}
+
+
+_EMPTY = (None, "")
 
 
 def _find_header(rows: list[list]) -> tuple[int, list[str | None], list[Issue]] | None:
     for index, row in enumerate(rows):
-        keys = [HEADER_LOOKUP.get(_header_key(str(cell))) if cell not in (None, "") else None for cell in row]
+        keys = [HEADER_LOOKUP.get(_header_key(str(cell))) if cell not in _EMPTY else None for cell in row]
         known = {k for k in keys if k}
         if len(known) >= 3 and ("full_name" in known or "citizen_id" in known):
             warnings, seen = [], set()
             for col, (cell, key) in enumerate(zip(row, keys, strict=False)):
                 if key in seen:
-                    keys[col] = None
-                    key = None
+                    keys[col] = key = None  # a second column for the same key: the first one counts
                 if key:
                     seen.add(key)
-                elif cell not in (None, ""):
+                elif cell not in _EMPTY and str(cell).strip():
+                    name = " ".join(str(cell).split())
                     warnings.append(
                         Issue(
                             "ignored_column",
-                            _("Column “%(name)s” is not in the template: ignored.") % {"name": cell},
-                            row=index + 1,
-                            column=str(cell),
+                            _("Column “%(name)s” is not in the template: ignored.") % {"name": name},
+                            column=name,
                         )
                     )
             return index, keys, warnings
@@ -291,12 +444,17 @@ def _find_header(rows: list[list]) -> tuple[int, list[str | None], list[Issue]] 
 # --- validating --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
+    """A valid row: its number, union and values (in the order of `fields_of(present)`);
+    `member_id` is the active member of the same union it updates, if any."""
+
     number: int
-    data: dict
     union_id: int
+    values: tuple
     padded: bool = False
+    member_id: int | None = None
+    stored: tuple | None = None  # that member's values of the compared fields, as stored
 
 
 @dataclass
@@ -332,203 +490,392 @@ class Scope:
     union: Union | None = None
 
 
-_EMPTY = (None, "")
+def fields_of(present) -> list[str]:
+    """The member fields a file sets, in a fixed order (columns absent from it are left alone)."""
+    return [f for f in MEMBER_FIELDS if f in present]
 
 
-def validate(
-    table: Table, scope: Scope, *, today: datetime.date | None = None, progress: Callable[[int], None] | None = None
-) -> tuple[list[Row], Outcome]:
-    today = today or timezone.localdate()
-    outcome = Outcome(warnings=list(table.warnings))
-    errors = outcome.errors
-    sheet = table.sheet
-    keys = table.keys
-    present = set(filter(None, keys))
-    missing = [k for k in REQUIRED if k not in present]
-    if "union_code" not in present and scope.union is None:
-        missing.append("union_code")
-    for key in missing:
-        header = next(c.header for c in COLUMNS if c.key == key)
-        errors.append(Issue("missing_column", _("The column “%(header)s” is missing.") % {"header": header}, sheet))
-    if missing:
-        return [], outcome
+_PARSERS = {
+    "full_name": v.parse_full_name,
+    "gender": v.parse_gender,
+    "date_of_birth": v.parse_date,
+    "joined_on": v.parse_date,
+    "ethnicity": v.parse_ethnicity,
+    "religion": partial(v.parse_text, limit=100),
+    "job_title": v.parse_text,
+    "union_position": v.parse_text,
+    "is_party_member": v.parse_flag,
+    "phone": v.parse_phone,
+    "email": v.parse_email,
+    "member_code": partial(v.parse_text, limit=32),
+    "address": v.parse_text,
+}
+# Columns whose values are mostly distinct: parsing them through a cache only costs memory.
+_UNCACHED = {"phone", "email", "member_code"}
+_Invalid = v.Invalid
 
+
+def _formula_error() -> v.Invalid:
+    return v.Invalid("formula_not_allowed", _("A cell may not start with = + - or @."))
+
+
+@dataclass
+class _Parser:
+    """parse(cell) -> value, or the `Invalid` it raised (returned, not raised: cheaper over a
+    whole column). `cache` maps each distinct cell to its result, when the column repeats."""
+
+    parse: Callable
+    cache: dict | None
+
+
+def _cell_parser(key: str, parse: Callable) -> _Parser:
+    """Text that starts like a formula is refused in every column, except a phone number's
+    leading + (+84 912 345 678)."""
+    prefixes = ("=", "-", "@") if key == "phone" else v.FORMULA_PREFIXES
+
+    def attempt(value):
+        if value.__class__ is str and value.lstrip().startswith(prefixes):
+            return _formula_error()
+        try:
+            return parse(value)
+        except _Invalid as exc:
+            return exc
+
+    if key in _UNCACHED:
+        blank = attempt("")
+        return _Parser(lambda value: blank if value is None or value == "" else attempt(value), None)
+    return _cached(attempt)
+
+
+def _cached(function: Callable) -> _Parser:
+    cache: dict = {}
+
+    def cached(value):
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = function(value)
+            return result
+
+    return _Parser(cached, cache)
+
+
+def _union_problem(code: str, level: str, status: str) -> v.Invalid | None:
+    if level != Level.GRASSROOTS:
+        return v.Invalid("union_not_grassroots", _("%(code)s is not a grassroots union.") % {"code": code})
+    if status != Status.ACTIVE:
+        return v.Invalid("union_closed", _("The union %(code)s is closed.") % {"code": code})
+    return None
+
+
+def _union_parser(scope: Scope) -> _Parser:
     unions = {
         code: (pk, path, level, status)
         for pk, code, path, level, status in Union.objects.filter(federation_id=scope.federation_id).values_list(
             "pk", "code", "path", "level", "status"
         )
     }
-    index = [(col, key) for col, key in enumerate(keys) if key]
-    formulas = table.formula_cells
+    fixed = scope.union
+
+    def resolve(raw):
+        text = v.as_text(raw).strip()
+        if not text:
+            if fixed is not None:
+                return fixed.pk
+            return v.Invalid("missing_value", _("Enter the grassroots union's code."))
+        if text.startswith(v.FORMULA_PREFIXES):
+            return _formula_error()
+        code = " ".join(text.split()).upper()
+        found = unions.get(code)
+        if found is None:
+            return v.Invalid("unknown_union", _("No union has the code %(code)s.") % {"code": code})
+        pk, path, level, status = found
+        if not path.startswith(scope.path) or (fixed is not None and pk != fixed.pk):
+            return v.Invalid("union_out_of_scope", _("The union %(code)s is outside your unit.") % {"code": code})
+        return _union_problem(code, level, status) or pk
+
+    return _cached(resolve)
+
+
+def validate(
+    table: Table, scope: Scope, *, today: datetime.date | None = None, progress: Callable[[int], None] | None = None
+) -> tuple[list[Row], Outcome]:
+    """Check every row; the valid ones, and the outcome with every error and warning (sorted by
+    row, then by column in template order).
+
+    Rows are read first, then checked a column at a time: most columns repeat a few values
+    (gender, dates, union, ethnicity), parsed once each; what depends on several columns (the
+    citizen ID against gender and birth, dates against each other, duplicates) is one lean loop.
+    """
+    today = today or timezone.localdate()
+    outcome = Outcome(warnings=list(table.warnings))
+    errors = outcome.errors
+    sheet = table.sheet
+    present = {k for k in table.keys if k}
+    missing = [k for k in REQUIRED if k not in present]
+    if "union_code" not in present and scope.union is None:
+        missing.append("union_code")
+    for key in missing:
+        header = next(c.header for c in COLUMNS if c.key == key)
+        errors.append(Issue("missing_column", _("The column “%(header)s” is missing.") % {"header": header}, sheet))
+    if scope.union is not None:
+        problem = _union_problem(scope.union.code, scope.union.level, scope.union.status)
+        if problem is not None:
+            errors.append(Issue(problem.code, problem.message, sheet))
+    if errors:
+        return [], outcome
+
+    index = [(col, key) for col, key in enumerate(table.keys) if key]
+    cols = [col for col, _key in index]
+    keys = [key for _col, key in index]
+    formula_cells: dict[int, list[int]] = {}  # row number -> positions in `keys`
+    for number, col in table.formula_cells:
+        if col in cols:
+            formula_cells.setdefault(number, []).append(cols.index(col))
+
+    # 1. Read: the cells of the mapped columns of every row that is not blank.
+    width = max(cols) + 1
+    pick = operator.itemgetter(*cols) if len(cols) > 1 else (lambda cells: (cells[cols[0]],))
     max_rows = settings.MEMBER_IMPORT["MAX_ROWS"]
-    clean_rows: list[Row] = []
-    first_row_of_id: dict[str, int] = {}
-    first_row_of_code: dict[str, int] = {}
-    count = 0
-    for number, cells in table.rows:
-        values = {}
-        blank = True
-        for col, key in index:
-            value = cells[col] if col < len(cells) else None
-            if isinstance(value, str):
-                value = value.strip().replace("\u00a0", " ").strip()
-            if value not in _EMPTY:
-                blank = False
-            values[key] = value
-        if blank and not any((number, col) in formulas for col, _k in index):
-            continue
-        count += 1
-        if count > max_rows:
-            errors.append(
-                Issue("too_many_rows", _("The file has more than %(n)s rows.") % {"n": f"{max_rows:,}"}, sheet)
-            )
-            outcome.rows = count - 1
-            return [], outcome
-        if progress and count % 5000 == 0:
-            progress(count)
-        row_errors: list[Issue] = []
-
-        def fail(column, exc, number=number, row_errors=row_errors):
-            row_errors.append(Issue(exc.code, exc.message, sheet, number, column))
-
-        for col, key in index:
-            if (number, col) in formulas:
-                fail(key, v.Invalid("formula_not_allowed", _("A formula without a computed value.")))
-                values[key] = None
-        data = {}
-        for key, parser in _PARSERS:
-            if key not in values:
-                continue
-            value = values[key]
-            if isinstance(value, str) and value.startswith(v.FORMULA_PREFIXES) and key != "phone":
-                fail(key, v.Invalid("formula_not_allowed", _("A cell may not start with = + - or @.")))
-                continue
-            try:
-                data[key] = parser(value)
-            except v.Invalid as exc:
-                fail(key, exc)
-        born, joined = data.get("date_of_birth"), data.get("joined_on")
-        if born and born > today:
-            fail("date_of_birth", v.Invalid("date_in_future", _("The date is in the future.")))
-        if joined:
-            if joined > today:
-                fail("joined_on", v.Invalid("date_in_future", _("The date is in the future.")))
-            elif born and v.age_on(born, joined) < 15:
-                fail("joined_on", v.Invalid("too_young", _("A member joins at 15 or older.")))
-        padded = False
+    numbers: list[int] = []
+    data: list[tuple] = []
+    rows = iter(table.rows)
+    while True:
         try:
-            data["citizen_id"], padded = v.parse_citizen_id(
-                values.get("citizen_id"), gender=data.get("gender"), born=born
-            )
-        except v.Invalid as exc:
-            fail("citizen_id", exc)
-        union_id = _resolve_union(values.get("union_code"), scope, unions, fail)
-        cid = data.get("citizen_id")
-        if cid:
-            first = first_row_of_id.setdefault(cid, number)
-            if first != number:
-                message = _("The same citizen ID is on rows %(first)s and %(row)s.") % {"first": first, "row": number}
-                fail("citizen_id", v.Invalid("duplicate_in_file", message))
-                errors.append(Issue("duplicate_in_file", message, sheet, first, "citizen_id"))
-        code = data.get("member_code")
-        if code:
-            first = first_row_of_code.setdefault(code, number)
-            if first != number:
-                message = _("The same member code is on rows %(first)s and %(row)s.") % {"first": first, "row": number}
-                fail("member_code", v.Invalid("duplicate_member_code", message))
-        if padded:
-            outcome.warnings.append(
-                Issue(
-                    "citizen_id_zero_padded",
-                    _("Leading zeros of the citizen ID were restored."),
-                    sheet,
-                    number,
-                    "citizen_id",
+            number, cells = next(rows)
+        except StopIteration:
+            break
+        except FileRefused as exc:  # a CSV record that cannot be read, far down the file
+            outcome.errors[:] = [exc.issue]
+            return [], outcome
+        values = pick(cells) if len(cells) >= width else tuple(cells[c] if c < len(cells) else None for c in cols)
+        for value in values:
+            if value and not (value.__class__ is str and value.isspace()):
+                break
+        else:
+            if number not in formula_cells:
+                continue  # a blank row
+        numbers.append(number)
+        data.append(values)
+        if len(numbers) > max_rows:
+            errors.append(Issue("too_many_rows", _too_many_rows(max_rows), sheet))
+            outcome.rows = max_rows
+            return [], outcome
+        if progress is not None and len(numbers) % 10000 == 0:
+            progress(len(numbers) // 2)
+    count = outcome.rows = len(numbers)
+    columns = list(zip(*data, strict=True)) if data else [()] * len(keys)
+    del data
+    bad = bytearray(count)  # 1 for a row with an error
+
+    def fail(i: int, code: str, message: str, column: str) -> None:
+        bad[i] = 1
+        errors.append(Issue(code, message, sheet, numbers[i], column))
+
+    skip: dict[int, set[int]] = {}  # position in `keys` -> rows whose cell is a formula without value
+    if formula_cells:
+        row_of = {number: i for i, number in enumerate(numbers)}
+        formula_message = _("A formula without a computed value.")
+        for number, positions in formula_cells.items():
+            if number in row_of:
+                for position in positions:
+                    skip.setdefault(position, set()).add(row_of[number])
+                    fail(row_of[number], "formula_not_allowed", formula_message, keys[position])
+
+    # 2. Each column on its own.
+    parsed: dict[str, list] = {}
+    for position, key in enumerate(keys):
+        if key == "citizen_id":
+            continue
+        parser = _union_parser(scope) if key == "union_code" else _cell_parser(key, _PARSERS[key])
+        results = list(map(parser.parse, columns[position]))
+        skipped = skip.get(position, ())
+        if parser.cache is not None:
+            wrong = {raw for raw, result in parser.cache.items() if result.__class__ is _Invalid}
+            failed = [i for i, raw in enumerate(columns[position]) if raw in wrong] if wrong else ()
+        else:
+            failed = [i for i, result in enumerate(results) if result.__class__ is _Invalid]
+        for i in failed:
+            if i not in skipped:
+                fail(i, results[i].code, results[i].message, key)
+            results[i] = None
+        for i in skipped:
+            results[i] = None
+        parsed[key] = results
+        if progress is not None and count:
+            progress(count // 2 + count * (position + 1) // (2 * len(keys)))
+
+    # 3. What spans columns, row by row.
+    future_message = _("The date is in the future.")
+    young_message = _("A member joins at 15 or older.")
+    padded_message = _("Leading zeros of the citizen ID were restored.")
+    genders, borns, joins = parsed["gender"], parsed["date_of_birth"], parsed["joined_on"]
+    raw_ids = columns[keys.index("citizen_id")]
+    id_skipped = skip.get(keys.index("citizen_id"), ())
+    codes = parsed.get("member_code")
+    citizen_ids: list[str | None] = [None] * count
+    padded_rows = bytearray(count)
+    provinces = v.PROVINCE_CODES_2024
+    expected_digits = _memo(lambda gender_year: v.century_digit(*gender_year) + f"{gender_year[1] % 100:02d}")
+    first_row_of_id: dict[str, int] = {}  # citizen ID -> index of its first row
+    first_row_of_code: dict[str, int] = {}
+    flagged: set[tuple[str, int]] = set()
+    for i in range(count):
+        gender, born, joined = genders[i], borns[i], joins[i]
+        if born is not None and born > today:
+            fail(i, "date_in_future", future_message, "date_of_birth")
+            born = None
+        if joined is not None:
+            if joined > today:
+                fail(i, "date_in_future", future_message, "joined_on")
+            elif born is not None and joined.year - born.year < 16 and v.age_on(born, joined) < 15:
+                fail(i, "too_young", young_message, "joined_on")
+        if i in id_skipped:
+            continue
+        raw = raw_ids[i]
+        if (
+            raw.__class__ is str
+            and len(raw) == 12
+            and raw.isascii()
+            and raw.isdigit()
+            and gender is not None
+            and born is not None
+            and raw[:3] in provinces
+            and raw[3:6] == expected_digits((gender, born.year))
+        ):
+            cid = raw  # the common case, checked as `parse_citizen_id` would
+        else:
+            try:
+                cid, padded = v.parse_citizen_id(raw, gender=gender, born=born)
+            except _Invalid as exc:
+                fail(i, exc.code, exc.message, "citizen_id")
+                continue
+            if padded:
+                padded_rows[i] = 1
+                outcome.warnings.append(
+                    Issue("citizen_id_zero_padded", padded_message, sheet, numbers[i], "citizen_id")
                 )
-            )
-        if row_errors:
-            errors.extend(row_errors)
-        elif union_id is not None:
-            clean_rows.append(Row(number, data, union_id, padded))
-    outcome.rows = count
-    _check_against_database(clean_rows, scope, outcome, sheet)
-    errors.sort(key=lambda e: (e.row or 0, MEMBER_FIELDS.index(e.column) if e.column in MEMBER_FIELDS else 99))
+        citizen_ids[i] = cid
+        first = first_row_of_id.setdefault(cid, i)
+        if first != i:
+            message = _("The same citizen ID is on rows %(first)s and %(row)s.") % {
+                "first": numbers[first],
+                "row": numbers[i],
+            }
+            fail(i, "duplicate_in_file", message, "citizen_id")
+            if ("citizen_id", first) not in flagged:
+                flagged.add(("citizen_id", first))
+                fail(first, "duplicate_in_file", message, "citizen_id")
+    if codes is not None:
+        for i, code in enumerate(codes):
+            if code:
+                first = first_row_of_code.setdefault(code, i)
+                if first != i:
+                    message = _("The same member code is on rows %(first)s and %(row)s.") % {
+                        "first": numbers[first],
+                        "row": numbers[i],
+                    }
+                    fail(i, "duplicate_member_code", message, "member_code")
+                    if ("member_code", first) not in flagged:
+                        flagged.add(("member_code", first))
+                        fail(first, "duplicate_member_code", message, "member_code")
+    parsed["citizen_id"] = citizen_ids
+
+    # 4. The valid rows, as tuples of the member fields the file sets.
+    fields = fields_of(present)
+    unions = parsed["union_code"] if "union_code" in parsed else itertools.repeat(scope.union.pk)
+    clean_rows = [
+        Row(number, union_id, values, bool(padded))
+        for number, union_id, values, padded, wrong in zip(
+            numbers, unions, zip(*(parsed[f] for f in fields), strict=True), padded_rows, bad, strict=False
+        )
+        if not wrong
+    ]
+    _check_against_database(clean_rows, scope, outcome, sheet, fields)
+    errors.sort(key=lambda e: (e.row or 0, _COLUMN_ORDER.get(e.column, 99)))
+    outcome.warnings.sort(key=lambda w: w.row or 0)
     return clean_rows, outcome
 
 
-_PARSERS = (
-    ("full_name", v.parse_full_name),
-    ("gender", v.parse_gender),
-    ("date_of_birth", v.parse_date),
-    ("joined_on", v.parse_date),
-    ("ethnicity", v.parse_ethnicity),
-    ("religion", lambda x: v.parse_text(x, limit=100)),
-    ("job_title", v.parse_text),
-    ("union_position", v.parse_text),
-    ("is_party_member", v.parse_flag),
-    ("phone", v.parse_phone),
-    ("email", v.parse_email),
-    ("member_code", lambda x: v.parse_text(x, limit=32)),
-    ("address", v.parse_text),
-)
-
-
-def _resolve_union(raw, scope: Scope, unions: dict, fail) -> int | None:
-    if scope.union is not None and raw in _EMPTY:
-        return scope.union.pk
-    code = str(raw or "").strip().upper()
-    if not code:
-        fail("union_code", v.Invalid("missing_value", _("Enter the grassroots union's code.")))
-        return None
-    found = unions.get(code)
-    if found is None:
-        fail("union_code", v.Invalid("unknown_union", _("No union has the code %(code)s.") % {"code": code}))
-        return None
-    pk, path, level, status = found
-    if not path.startswith(scope.path) or (scope.union is not None and pk != scope.union.pk):
-        fail(
-            "union_code",
-            v.Invalid("union_out_of_scope", _("The union %(code)s is outside your unit.") % {"code": code}),
-        )
-        return None
-    if level != Level.GRASSROOTS:
-        fail("union_code", v.Invalid("union_not_grassroots", _("%(code)s is not a grassroots union.") % {"code": code}))
-        return None
-    if status != Status.ACTIVE:
-        fail("union_code", v.Invalid("union_closed", _("The union %(code)s is closed.") % {"code": code}))
-        return None
-    return pk
-
-
-def _check_against_database(rows: list[Row], scope: Scope, outcome: Outcome, sheet) -> None:
-    """member_in_other_union and duplicate_member_code against the stored roll (two queries)."""
-    ids = {r.data["citizen_id"] for r in rows}
+def _check_against_database(rows: list[Row], scope: Scope, outcome: Outcome, sheet, fields: list[str]) -> None:
+    """member_in_other_union and duplicate_member_code against the stored roll (a query per
+    5,000 rows). Rows of members already active in the same union learn the member's id and
+    stored values, for `plan` to compare without asking again."""
+    p_cid = fields.index("citizen_id")
+    compared = [f for f in fields if f != "citizen_id"]
+    quote = connection.ops.quote_name
+    columns = "".join(f", m.{quote(Member._meta.get_field(f).column)}" for f in compared)
+    sql = (
+        f"SELECT m.citizen_id, m.id, m.union_id, u.code{columns} FROM {quote(Member._meta.db_table)} m "
+        f"JOIN {quote(Union._meta.db_table)} u ON u.id = m.union_id "
+        "WHERE m.federation_id = %s AND m.status = %s AND m.citizen_id IN ({})"
+    )
+    converters = _converters_from_db(compared)
     active = {}
-    for chunk in _chunks(sorted(ids), 5000):
-        for cid, union_id, union_code in Member.objects.filter(
-            federation_id=scope.federation_id, status=MemberStatus.ACTIVE, citizen_id__in=chunk
-        ).values_list("citizen_id", "union_id", "union__code"):
-            active[cid] = (union_id, union_code)
-    codes = {r.data["member_code"] for r in rows if r.data.get("member_code")}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted({r.values[p_cid] for r in rows}), 5000):
+            cursor.execute(
+                sql.format(", ".join(["%s"] * len(chunk))), [scope.federation_id, MemberStatus.ACTIVE, *chunk]
+            )
+            for cid, pk, union_id, union_code, *stored in cursor.fetchall():
+                for i, convert in converters:
+                    stored[i] = convert(stored[i])
+                active[cid] = (pk, union_id, union_code, tuple(stored))
     taken = {}
-    for chunk in _chunks(sorted(codes), 5000):
-        taken.update(Member.objects.filter(member_code__in=chunk).values_list("member_code", "citizen_id"))
+    if "member_code" in fields:
+        p_code = fields.index("member_code")
+        for chunk in _chunks(sorted({r.values[p_code] for r in rows if r.values[p_code]}), 5000):
+            taken.update(Member.objects.filter(member_code__in=chunk).values_list("member_code", "pk"))
     keep = []
     for row in rows:
-        cid, code = row.data["citizen_id"], row.data.get("member_code")
+        found = active.get(row.values[p_cid])
         row_ok = True
-        if cid in active and active[cid][0] != row.union_id:
-            message = _("This person is an active member of union %(code)s: use a transfer.") % {"code": active[cid][1]}
-            outcome.errors.append(Issue("member_in_other_union", message, sheet, row.number, "citizen_id"))
-            row_ok = False
-        if code and code in taken and taken[code] != cid:
-            message = _("Another member has this member code.")
-            outcome.errors.append(Issue("duplicate_member_code", message, sheet, row.number, "member_code"))
-            row_ok = False
+        if found is not None:
+            pk, union_id, union_code, stored = found
+            if union_id == row.union_id:
+                row.member_id, row.stored = pk, stored
+            else:
+                message = _("This person is an active member of union %(code)s: use a transfer.") % {"code": union_code}
+                outcome.errors.append(Issue("member_in_other_union", message, sheet, row.number, "citizen_id"))
+                row_ok = False
+        if taken:
+            code = row.values[p_code]
+            if code and code in taken and taken[code] != row.member_id:
+                message = _("Another member has this member code.")
+                outcome.errors.append(Issue("duplicate_member_code", message, sheet, row.number, "member_code"))
+                row_ok = False
         if row_ok:
             keep.append(row)
     rows[:] = keep
+
+
+def _converters_from_db(names: list[str]) -> list[tuple[int, Callable]]:
+    """Turn what the database driver returns for these fields into the values Django would give
+    (SQLite returns dates as text and booleans as integers)."""
+    converters = []
+    for i, name in enumerate(names):
+        model_field = Member._meta.get_field(name)
+        kind = model_field.get_internal_type()
+        if kind == "DateField":
+            converters.append(
+                (i, _memo(lambda value: datetime.date.fromisoformat(value) if isinstance(value, str) else value))
+            )
+        elif kind == "BooleanField":
+            converters.append((i, bool))
+    return converters
+
+
+def _memo(function: Callable) -> Callable:
+    cache: dict = {}
+
+    def cached(value):
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = function(value)
+            return result
+
+    return cached
 
 
 def _chunks(items: list, size: int):
@@ -544,35 +891,29 @@ class Plan:
     creates: list[Row]
     updates: list[Member]
     changed_fields: set[str]
+    fields: list[str] = field(default_factory=list)
 
 
 def plan(rows: list[Row], scope: Scope, outcome: Outcome, *, present: set[str]) -> Plan:
     """Sort valid rows into new members and changed or unchanged existing ones (a dry run stops
     here). Fields whose column is absent from the file are left as they are."""
-    existing = {}
-    fields = [f for f in MEMBER_FIELDS if f in present and f != "citizen_id"]
-    for chunk in _chunks([r.data["citizen_id"] for r in rows], 5000):
-        for member in Member.objects.filter(
-            federation_id=scope.federation_id, status=MemberStatus.ACTIVE, citizen_id__in=chunk
-        ).only("pk", "citizen_id", "union_id", *fields):
-            existing[member.citizen_id] = member
-    result = Plan([], [], set())
+    fields = fields_of(present)
+    compared = [f for f in fields if f != "citizen_id"]
+    positions = [fields.index(f) for f in compared]
+    result = Plan([], [], set(), fields)
     for row in rows:
-        member = existing.get(row.data["citizen_id"])
-        if member is None:
+        if row.member_id is None:
             result.creates.append(row)
             continue
+        values = row.values
         before = {}
-        for name in fields:
-            new = row.data.get(name, False if name == "is_party_member" else "")
-            old = getattr(member, name)
-            if old != new:
+        for name, p, old in zip(compared, positions, row.stored, strict=True):
+            if old != values[p]:
                 before[name] = old.isoformat() if isinstance(old, datetime.date) else old
-                setattr(member, name, new)
         if before:
-            outcome.changes[str(member.pk)] = before
+            outcome.changes[str(row.member_id)] = before
             result.changed_fields.update(before)
-            result.updates.append(member)
+            result.updates.append(Member(pk=row.member_id, **dict(zip(fields, values, strict=True))))
         else:
             outcome.unchanged += 1
     outcome.created, outcome.updated = len(result.creates), len(result.updates)
@@ -583,41 +924,185 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
     """Write a plan: new members, each with an `admitted` movement on its join date, and the
     changed fields of existing ones. The caller holds the transaction."""
     now = timezone.now()
-    new_members = []
-    for row in todo.creates:
-        d = row.data
-        search_text, sort_name = Member.derived_names(d["full_name"])
-        new_members.append(
-            Member(
-                federation_id=scope.federation_id,
-                union_id=row.union_id,
-                **{k: d[k] for k in MEMBER_FIELDS if k in d},
-                search_text=search_text,
-                sort_name=sort_name,
-                created_by_import=batch,
-            )
-        )
-    Member.objects.bulk_create(new_members, batch_size=2000)
-    Movement.objects.bulk_create(
-        (
-            Movement(
-                member_id=m.pk,
-                union_id=m.union_id,
-                kind=MovementKind.ADMITTED,
-                delta=MOVEMENT_DELTA[MovementKind.ADMITTED],
-                date=m.joined_on,
-                import_batch=batch,
-                created_by=by,
-            )
-            for m in new_members
-        ),
-        batch_size=2000,
-    )
+    names: dict[str, tuple[str, str]] = {}  # full name -> (search text, sort key): names repeat
+
+    def derived(full_name: str) -> tuple[str, str]:
+        try:
+            return names[full_name]
+        except KeyError:
+            result = names[full_name] = Member.derived_names(full_name)
+            return result
+
+    if todo.creates:
+        _create_members(todo, scope, batch=batch, by=by, now=now, derived=derived)
     if todo.updates:
-        names = set(todo.changed_fields)
-        if "full_name" in names:
-            names |= {"search_text", "sort_name"}
+        changed = set(todo.changed_fields)
+        if "full_name" in changed:
+            changed |= {"search_text", "sort_name"}
         for member in todo.updates:
-            member.search_text, member.sort_name = Member.derived_names(member.full_name)
+            member.search_text, member.sort_name = derived(member.full_name)
             member.updated_at = now
-        Member.objects.bulk_update(todo.updates, [*sorted(names), "updated_at"], batch_size=1000)
+        Member.objects.bulk_update(todo.updates, [*sorted(changed), "updated_at"], batch_size=1000)
+
+
+def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> None:
+    fields = todo.fields
+    creates = todo.creates
+    member_columns = [f for f in _insert_fields(Member) if f != "id"]
+    defaults = {f.name: f.get_default() for f in Member._meta.concrete_fields}
+    defaults.update(
+        federation=scope.federation_id,
+        status=MemberStatus.ACTIVE,
+        created_by_import=batch.pk if batch is not None else None,
+        created_at=now,
+        updated_at=now,
+    )
+    to_db = {name: _to_db(Member._meta.get_field(name)) for name in member_columns}
+    template = [to_db[name](defaults[name]) for name in member_columns]
+    at = {name: i for i, name in enumerate(member_columns)}
+    slots = [(at[f], to_db[f]) for f in fields]
+    p_union, p_search, p_sort = at["union"], at["search_text"], at["sort_name"]
+    p_name, p_cid, p_joined = fields.index("full_name"), fields.index("citizen_id"), fields.index("joined_on")
+
+    def member_records(rows, ids=None):
+        # Built as they are written, so a province's roll is never all in memory twice.
+        for row, pk in zip(rows, ids if ids is not None else itertools.repeat(None), strict=False):
+            record = template.copy()
+            for (slot, convert), value in zip(slots, row.values, strict=True):
+                record[slot] = convert(value)
+            record[p_union] = row.union_id
+            record[p_search], record[p_sort] = derived(row.values[p_name])
+            if pk is not None:
+                record.insert(0, pk)
+            yield record
+
+    if connection.vendor == "postgresql":
+        ids = _reserve_ids(Member, len(creates))
+        _insert(Member, ["id", *member_columns], member_records(creates, ids))
+    elif connection.vendor == "sqlite":
+        # The first INSERT takes the database's write lock: the others get the next ids in turn
+        # (AUTOINCREMENT never reuses or skips an id while the lock is held).
+        first = _insert(Member, member_columns, member_records(creates[:1]))
+        _insert(Member, member_columns, member_records(creates[1:]))
+        ids = range(first, first + len(creates))
+    else:
+        _insert(Member, member_columns, member_records(creates))
+        found = {}
+        for chunk in _chunks([r.values[p_cid] for r in creates], 5000):
+            found.update(
+                Member.objects.filter(
+                    federation_id=scope.federation_id, status=MemberStatus.ACTIVE, citizen_id__in=chunk
+                ).values_list("citizen_id", "pk")
+            )
+        ids = [found[r.values[p_cid]] for r in creates]
+
+    movement_columns = [f for f in _insert_fields(Movement) if f != "id"]
+    movement = {f.name: f.get_default() for f in Movement._meta.concrete_fields}
+    movement.update(
+        kind=MovementKind.ADMITTED,
+        delta=MOVEMENT_DELTA[MovementKind.ADMITTED],
+        import_batch=batch.pk if batch is not None else None,
+        created_by=by.pk if by is not None else None,
+        created_at=now,
+    )
+    movement_template = [_to_db(Movement._meta.get_field(name))(movement[name]) for name in movement_columns]
+    p_member, p_movement_union, p_date = (movement_columns.index(n) for n in ("member", "union", "date"))
+    joined_to_db = to_db["joined_on"]
+
+    def movement_records():
+        for row, pk in zip(creates, ids, strict=True):
+            record = movement_template.copy()
+            record[p_member], record[p_movement_union] = pk, row.union_id
+            record[p_date] = joined_to_db(row.values[p_joined])
+            yield record
+
+    _insert(Movement, movement_columns, movement_records())
+
+
+def _insert_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert(model, names: list[str], records: Iterable[list]) -> int | None:
+    """Insert many rows at once, values already in the database's form (`_to_db`): COPY on
+    PostgreSQL, a prepared INSERT run for every row elsewhere. Every constraint of the table
+    still applies. Returns the id of the last row inserted one at a time (a single row)."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+            # CSV COPY: an unquoted empty field is NULL, except in the NOT NULL text columns.
+            not_null = ", ".join(quote(f.column) for f in fields if not f.null and f.get_internal_type() in _TEXT)
+            options = f"FORMAT csv, FORCE_NOT_NULL ({not_null})" if not_null else "FORMAT csv"
+            sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH ({options})"
+            raw.copy_expert(sql, _CsvStream(records), size=1 << 20)
+            return None
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
+        records = iter(records)
+        last = None
+        while chunk := list(itertools.islice(records, 5000)):
+            if len(chunk) == 1:
+                cursor.execute(sql, chunk[0])
+                last = cursor.lastrowid
+            else:
+                cursor.executemany(sql, chunk)
+    return last
+
+
+class _CsvStream:
+    """A file to read CSV text from, written from `records` as it is read (for COPY)."""
+
+    def __init__(self, records: Iterable[list]):
+        self.records = iter(records)
+        self.buffer = ""
+
+    def read(self, size: int = -1) -> str:
+        while size < 0 or len(self.buffer) < size:
+            batch = list(itertools.islice(self.records, 2000))
+            if not batch:
+                break
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(batch)
+            self.buffer += out.getvalue()
+        if size < 0 or len(self.buffer) <= size:
+            text, self.buffer = self.buffer, ""
+        else:
+            text, self.buffer = self.buffer[:size], self.buffer[size:]
+        return text
+
+    def readline(self) -> str:
+        return self.read(1 << 20)
+
+
+_TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+
+
+def _to_db(model_field) -> Callable:
+    """value -> what `_insert` sends for this field: text for COPY's CSV on PostgreSQL (dates in
+    ISO form, booleans as t/f), the backend's adapted value elsewhere. Cached: dates repeat."""
+    kind = model_field.get_internal_type()
+    postgres = connection.vendor == "postgresql"
+    if kind == "DateField":
+        adapt = (lambda d: d.isoformat()) if postgres else connection.ops.adapt_datefield_value
+    elif kind == "DateTimeField":
+        adapt = (lambda d: d.isoformat()) if postgres else connection.ops.adapt_datetimefield_value
+    elif kind == "BooleanField":
+        adapt = (lambda b: "t" if b else "f") if postgres else bool
+    else:
+        return _same
+    return _memo(lambda value: None if value is None else adapt(value))
+
+
+def _same(value):
+    return value

@@ -28,6 +28,12 @@ def get_rw_member_for_user(user, pk) -> Member:
     return member
 
 
+def keeps_roll_of(user, union) -> bool:
+    """The user keeps this union's roll: it manages members and the union is in its subtree."""
+    path = user.scope_path
+    return user.can(Cap.MANAGE_MEMBERS) and path is not None and union.path.startswith(path)
+
+
 def get_import_for_user(user, pk) -> MemberImport:
     return get_object_or_404(MemberImport.objects.visible_to(user).select_related("union", "uploaded_by"), pk=pk)
 

@@ -9,7 +9,6 @@ import hashlib
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from .models import (
     TransferRequest,
     TransferStatus,
 )
+from .selectors import keeps_roll_of
 
 MEMBER_EDITABLE = (
     "full_name",
@@ -93,9 +93,15 @@ def member_admit(*, union, by, request=None, **data) -> Member:
 
 @transaction.atomic
 def member_update(*, member: Member, by, request=None, **data) -> Member:
+    """Change a member's own data (not the union, the status or the Party dates: those have their
+    own services)."""
     unknown = set(data) - set(MEMBER_EDITABLE)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    return _member_change(member=member, by=by, request=request, **data)
+
+
+def _member_change(*, member: Member, by, request=None, **data) -> Member:
     changes = diff_fields(member, data)
     if not changes:
         return member
@@ -208,6 +214,8 @@ def transfer_request(*, member, to_union, effective_on, by, note="", request=Non
         changes={"transfer_requested": [member.union.code, to_union.code]},
         request=request,
     )
+    if by is not None and keeps_roll_of(by, to_union):
+        transfer = transfer_accept(transfer=transfer, by=by, request=request)
     return transfer
 
 
@@ -261,11 +269,27 @@ def transfer_refuse(*, transfer: TransferRequest, by, note="", request=None) -> 
 
 
 @transaction.atomic
+def party_record(*, member, introduced_on=None, admitted_on=None, by, request=None) -> Member:
+    """Record the Party introduction and/or admission dates given (either may be None)."""
+    for field, date, record in (
+        ("introduced_on", introduced_on, party_introduce),
+        ("admitted_on", admitted_on, party_admit),
+    ):
+        if date is None:
+            continue
+        try:
+            member = record(member=member, on=date, by=by, request=request)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+    return member
+
+
+@transaction.atomic
 def party_introduce(*, member, on, by, request=None) -> Member:
     """Introduce an outstanding member to the Party (giới thiệu đoàn viên ưu tú)."""
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date is in the future.")})
-    return member_update(member=member, by=by, request=request, party_introduced_on=on)
+    return _member_change(member=member, by=by, request=request, party_introduced_on=on)
 
 
 @transaction.atomic
@@ -274,39 +298,42 @@ def party_admit(*, member, on, by, request=None) -> Member:
         raise ValidationError({"on": _("Admission comes after the introduction.")})
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date is in the future.")})
-    return member_update(member=member, by=by, request=request, party_admitted_on=on, is_party_member=True)
+    return _member_change(member=member, by=by, request=request, party_admitted_on=on, is_party_member=True)
 
 
 # --- imports -------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def member_import_create(
-    *, path: Path, filename: str, federation, scope_path: str, union=None, dry_run: bool = False, by=None
+    *, file, filename: str, federation, scope_path: str, union=None, dry_run: bool = False, by=None
 ) -> MemberImport:
-    """Keep the uploaded file and open an import job for it (validated by `member_import_run`)."""
-    path = Path(path)
+    """Keep the uploaded file (a Django `File`) and open an import job for it."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in file.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    name = Path(filename).name[:200] or "roll"
     batch = MemberImport(
         federation=federation,
         scope_path=scope_path,
         union=union,
-        filename=Path(filename).name[:255],
-        sha256=_sha256(path),
-        size=path.stat().st_size,
+        filename=name,
+        sha256=digest.hexdigest(),
+        size=size,
         dry_run=dry_run,
         uploaded_by=by,
     )
-    with path.open("rb") as fh:
-        batch.file.save(Path(filename).name, File(fh), save=False)
+    batch.file.save(name, file, save=False)
     batch.save()
     return batch
+
+
+def member_import_enqueue(batch: MemberImport) -> None:
+    """Queue the import's validation once the upload is committed (runs in-process without Redis)."""
+    from .tasks import run_member_import
+
+    transaction.on_commit(lambda: run_member_import.delay(batch.pk))
 
 
 def member_import_run(*, batch_id: int, progress_every: int = 5000) -> MemberImport:

@@ -55,8 +55,11 @@ ETHNIC_ALIASES = {
 }  # fmt: skip
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
 def _ethnic_key(value: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(value))
+    return _NOT_ALNUM.sub("", fold(value))
 
 
 ETHNIC_LOOKUP = {_ethnic_key(name): name for name in ETHNIC_GROUPS} | {
@@ -67,10 +70,23 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
 PHONE = re.compile(r"^0[35789]\d{8}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# Control characters (NUL included: PostgreSQL refuses it in text) become spaces.
+_CONTROL = dict.fromkeys([*range(0, 32), 127], " ")
+
+
+def as_text(value) -> str:
+    """A cell as text: whole numbers without ".0" (a code typed as a number), controls removed."""
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        value = str(value)
+    return value.translate(_CONTROL) if not value.isprintable() else value
 
 
 def parse_full_name(value) -> str:
-    name = clean_text(str(value or ""))
+    name = clean_text(as_text(value))
     if not name:
         raise Invalid("missing_value", _("Enter the full name."))
     if name.startswith(FORMULA_PREFIXES):
@@ -84,7 +100,7 @@ GENDERS = {"nam": "male", "male": "male", "m": "male", "nu": "female", "female":
 
 
 def parse_gender(value) -> str:
-    text = fold(str(value or ""))
+    text = fold(as_text(value))
     if not text:
         raise Invalid("missing_value", _("Enter the gender."))
     try:
@@ -93,31 +109,49 @@ def parse_gender(value) -> str:
         raise Invalid("invalid_gender", _("Gender is Nam or Nữ.")) from None
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_SERIAL = re.compile(r"\d{5}")
+EARLIEST = datetime.date(1900, 1, 1)
 
 
 def parse_date(value, *, required=True) -> datetime.date | None:
-    """dd/mm/yyyy, yyyy-mm-dd, a real date, or an Excel serial number; never month-first."""
+    """dd/mm/yyyy (also with - or .), yyyy-mm-dd, a real date, or an Excel serial number; never
+    month-first: 03/04/1985 is 3 April. A bare year (1985) is not a date."""
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 2958466:
-            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-        raise Invalid("invalid_date", _("Write dates as dd/mm/yyyy."))
-    text = clean_text(str(value or ""))
-    if not text:
-        if required:
-            raise Invalid("missing_value", _("Enter the date."))
-        return None
-    for fmt in _DATE_FORMATS:
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        day = _from_serial(value)
+    else:
+        text = as_text(value).strip()
+        if not text:
+            if required:
+                raise Invalid("missing_value", _("Enter the date."))
+            return None
+        day = None
+        match = _DAY_FIRST.fullmatch(text)
         try:
-            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+            if match:
+                day = datetime.date(int(match[3]), int(match[2]), int(match[1]))
+            elif match := _ISO.fullmatch(text):
+                day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+            elif _SERIAL.fullmatch(text):
+                day = _from_serial(int(text))
         except ValueError:
-            continue
-    raise Invalid("invalid_date", _("Write dates as dd/mm/yyyy."))
+            day = None
+    if day is None or day < EARLIEST:
+        raise Invalid("invalid_date", _("Write dates as dd/mm/yyyy."))
+    return day
+
+
+def _from_serial(number) -> datetime.date | None:
+    # Serials of dates before 1928 (< 10,000) are far more likely a typed year or a typo.
+    if 10_000 <= number < 2_958_466:
+        return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+    return None
 
 
 def century_digit(gender: str, year: int) -> str:
@@ -126,7 +160,7 @@ def century_digit(gender: str, year: int) -> str:
 
 
 def check_citizen_id(cid: str) -> None:
-    if not (len(cid) == 12 and cid.isdigit()):
+    if not (len(cid) == 12 and cid.isascii() and cid.isdigit()):
         raise Invalid("invalid_citizen_id", _("A citizen ID has 12 digits."))
     if cid[:3] not in PROVINCE_CODES_2024:
         raise Invalid("invalid_citizen_id", _("The first three digits are not a province code."))
@@ -138,6 +172,9 @@ def citizen_id_agrees(cid: str, gender: str | None, born: datetime.date | None) 
     return cid[3] == century_digit(gender, born.year) and cid[4:6] == f"{born.year % 100:02d}"
 
 
+_ID_JUNK = re.compile(r"[\s.]")
+
+
 def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
     """(the 12-digit ID, padded): spaces and dots are stripped; a 10- or 11-digit number that
     lost its leading zeros is padded back only when the result agrees with gender and birth."""
@@ -145,12 +182,14 @@ def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
         if not value.is_integer():
             raise Invalid("invalid_citizen_id", _("A citizen ID has 12 digits."))
         value = int(value)
-    text = re.sub(r"[\s.\u00a0]", "", unicodedata.normalize("NFKC", str(value or "")))
+    text = as_text(value)
+    if not (len(text) == 12 and text.isascii() and text.isdigit()):
+        text = _ID_JUNK.sub("", unicodedata.normalize("NFKC", text))
     if not text:
         raise Invalid("missing_value", _("Enter the citizen ID."))
     if text.startswith(FORMULA_PREFIXES):
         raise Invalid("formula_not_allowed", _("A cell may not start with = + - or @."))
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise Invalid("invalid_citizen_id", _("A citizen ID has 12 digits."))
     padded = False
     if len(text) in (10, 11):
@@ -169,7 +208,7 @@ def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
 
 
 def parse_ethnicity(value) -> str:
-    text = clean_text(str(value or ""))
+    text = clean_text(as_text(value))
     if not text:
         return ""
     try:
@@ -178,14 +217,16 @@ def parse_ethnicity(value) -> str:
         raise Invalid("unknown_ethnicity", _("Not one of the 54 ethnic groups.")) from None
 
 
+_PHONE_JUNK = re.compile(r"[\s.\-()]")
+
+
 def parse_phone(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = re.sub(r"[\s.\-()\u00a0]", "", str(value or ""))
+    text = _PHONE_JUNK.sub("", as_text(value))
     if not text:
         return ""
     if text.startswith("+84"):
-        text = "0" + text[3:]
+        rest = text[3:]
+        text = "0" + (rest[1:] if len(rest) == 10 and rest[0] == "0" else rest)  # +84 (0)912...
     elif text.startswith("84") and len(text) == 11:
         text = "0" + text[2:]
     elif len(text) == 9 and text.isdigit():
@@ -196,7 +237,7 @@ def parse_phone(value) -> str:
 
 
 def parse_email(value) -> str:
-    text = clean_text(str(value or "")).lower()
+    text = clean_text(as_text(value)).lower()
     if not text:
         return ""
     if len(text) > 254 or not EMAIL.match(text):
@@ -212,14 +253,15 @@ def parse_flag(value) -> bool:
         return value
     if isinstance(value, (int, float)):
         return value == 1
-    return fold(str(value or "")) in TRUE_WORDS
+    return fold(as_text(value)) in TRUE_WORDS
 
 
 def parse_text(value, *, limit=255) -> str:
-    text = clean_text(str(value or ""))
+    """Free text, cut to the column's length (a clean cut, never a database error)."""
+    text = clean_text(as_text(value))
     if text.startswith(FORMULA_PREFIXES):
         raise Invalid("formula_not_allowed", _("A cell may not start with = + - or @."))
-    return text[:limit]
+    return text[:limit].rstrip() if len(text) > limit else text
 
 
 def mask_citizen_id(cid: str) -> str:

@@ -6,8 +6,10 @@ Federation "Đắk Lắk" (fed):
     Education industry union           ── grassroots "Bệnh viện ..." is not here: E1
     grassroots G0 directly under the federation
 Federation "Lào Cai" (other_fed): district X1 ── grassroots X
+Members, with the `roll_cast` fixture (or `add_members(cast)`): m_a in A, m_b in B, m_x in X.
 """
 
+import datetime
 import os
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from config.celery import app as celery_app
 from federation.models import Role
 from unions.models import Kind, Sector
 
-from .factories import FederationFactory, UnionFactory, UserFactory, superior
+from .factories import FederationFactory, UnionFactory, UserFactory, member, superior
 
 PASSWORD = "correct horse battery"
 
@@ -136,6 +138,28 @@ def cast(db):
     c.chair_b = UserFactory(username="chair_b", role=Role.GRASSROOTS_CHAIR, federation=c.fed, union=c.b)
     c.other_admin = UserFactory(username="other_admin", role=Role.FEDERATION_ADMIN, federation=c.other_fed)
     return c
+
+
+def add_members(c: Cast) -> Cast:
+    """Put one active member in A, B and X. Kept apart from `cast`, so tests that count members
+    start from empty rolls."""
+    c.m_a = member(c.a, full_name="Nguyễn Văn An", citizen_id="066090001234", date_of_birth=datetime.date(1990, 5, 17))
+    c.m_b = member(
+        c.b,
+        full_name="Trần Thị Bình",
+        gender="female",
+        date_of_birth=datetime.date(1995, 2, 1),
+        citizen_id="066195004321",
+        joined_on=datetime.date(2018, 9, 1),
+    )
+    c.m_x = member(c.x, full_name="Lò Văn Chiến", citizen_id="015088000777", date_of_birth=datetime.date(1988, 1, 9))
+    return c
+
+
+@pytest.fixture
+def roll_cast(cast):
+    """The cast with a member in A, B and X (see `add_members`)."""
+    return add_members(cast)
 
 
 def client_for(user) -> Client:

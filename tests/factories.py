@@ -1,9 +1,14 @@
 """Factories that go through the services, so every object has the invariants the app keeps
 (tree paths, positions through time, search text)."""
 
+import datetime
+import itertools
+
 import factory
 
 from federation.models import Federation, Role, User
+from members import services as member_services
+from members.validation import century_digit
 from unions import services
 from unions.models import Kind, Level, Sector, Union
 
@@ -58,3 +63,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.is_staff = obj.role == Role.FEDERATION_ADMIN
             obj.save()
+
+
+_citizen_serial = itertools.count(1)
+_given_names = itertools.cycle(["Hùng", "Lan", "Minh", "Hoa", "Tuấn", "Mai", "Dũng", "Thảo"])
+
+
+def citizen_id(gender: str = "male", born: datetime.date = datetime.date(1990, 5, 17), *, province="066", serial=None):
+    """A valid 12-digit citizen ID: province of birth registration (pre-2025 code), the
+    gender-and-century digit, the two last digits of the birth year, a serial."""
+    serial = next(_citizen_serial) if serial is None else serial
+    return f"{province}{century_digit(gender, born.year)}{born.year % 100:02d}{serial:06d}"
+
+
+def member(union, *, by=None, **kwargs):
+    """A member admitted to `union` through members.services.member_admit (so it has its
+    `admitted` movement and audit entry)."""
+    kwargs.setdefault("gender", "male")
+    kwargs.setdefault("date_of_birth", datetime.date(1990, 5, 17))
+    kwargs.setdefault("joined_on", datetime.date(2015, 3, 2))
+    kwargs.setdefault("full_name", f"Phạm Văn {next(_given_names)}")
+    kwargs.setdefault("citizen_id", citizen_id(kwargs["gender"], kwargs["date_of_birth"]))
+    return member_services.member_admit(union=union, by=by, **kwargs)

@@ -1,4 +1,7 @@
+import tablib
 from django.contrib import admin
+from import_export import resources
+from import_export.admin import ExportMixin
 
 from federation.admin import ScopedAdmin
 
@@ -18,8 +21,32 @@ class UnionLinkInline(admin.TabularInline):
         return False
 
 
+class UnionResource(resources.ModelResource):
+    """The admin's export of units (scoped queryset), formula-looking text neutralized."""
+
+    HEADERS = ["code", "name", "level", "kind", "sector", "parent", "tax_code", "worker_count", "ward_code",
+               "address", "established_on", "closed_on", "status"]  # fmt: skip
+
+    class Meta:
+        model = Union
+        fields = ()
+
+    def export(self, queryset=None, **kwargs):
+        from members.exports import neutralize
+
+        data = tablib.Dataset(headers=self.HEADERS)
+        for union in (queryset if queryset is not None else Union.objects.none()).select_related("parent"):
+            values = {name: getattr(union, name) for name in self.HEADERS if name != "parent"}
+            values["parent"] = union.parent.code if union.parent else ""
+            for name in ("established_on", "closed_on"):
+                values[name] = values[name].strftime("%d/%m/%Y") if values[name] else ""
+            data.append([neutralize(values[name]) if values[name] is not None else "" for name in self.HEADERS])
+        return data
+
+
 @admin.register(Union)
-class UnionAdmin(ScopedAdmin):
+class UnionAdmin(ExportMixin, ScopedAdmin):
+    resource_classes = [UnionResource]
     list_display = ["code", "name", "level", "kind", "sector", "parent", "worker_count", "status"]
     list_filter = ["level", "kind", "sector", "status"]
     search_fields = ["code", "name", "search_text"]

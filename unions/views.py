@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from federation.models import Cap
 from federation.selectors import object_history
+from members.forms import period_default
+from members.selectors import roll_counts
 
 from . import selectors, services
 from .forms import TreeFilterForm, UnionForm
@@ -107,7 +109,11 @@ def detail(request, pk):
         "can_add_child": union.level == Level.SUPERIOR
         and union.is_active
         and selectors.parent_choices_for_user(request.user, union.federation).filter(pk=union.pk).exists(),
+        "can_admit": union.level == Level.GRASSROOTS and union.is_active and request.user.can(Cap.MANAGE_MEMBERS),
     }
+    # The union's roll counts: this report year to date.
+    ctx["roll_start"], ctx["roll_end"] = period_default(union.federation)
+    ctx["roll"] = roll_counts(path=union.path, start=ctx["roll_start"], end=ctx["roll_end"])
     return render(request, "unions/detail.html", ctx)
 
 

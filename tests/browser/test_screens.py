@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import add_members
 from tests.factories import UnionFactory
 
 from .conftest import PHONE, log_in
@@ -38,6 +39,10 @@ EXPECTED_VI = [
     ("not found", "officer", lambda c: f"/units/{c.b.pk}/", "main h1", "Không tìm thấy"),
     ("not found", "officer", lambda c: f"/units/{c.b.pk}/", "main", "Về trang chủ"),
     ("footer", None, lambda c: "/accounts/login/", "footer", "Hệ thống quản lý"),
+    ("members", "chair_a", lambda c: "/members/", "main h1", "Đoàn viên"),
+    ("members", "chair_a", lambda c: "/members/", ".roll-counts", "Biến động đoàn viên"),
+    ("members", "chair_a", lambda c: "/members/", ".page-actions", "Kết nạp đoàn viên"),
+    ("members", "chair_a", lambda c: "/members/transfers/", "main h1", "Chuyển sinh hoạt"),
 ]
 
 
@@ -270,3 +275,73 @@ def test_our_texts_read_in_vietnamese(page, live_cast, screen, username, path, s
         log_in(page, username)
     page.goto(path(live_cast))
     expect(page.locator(selector).first).to_contain_text(text)
+
+
+def test_chair_admits_a_member_on_a_phone(new_page, live_cast, shoot):
+    page = new_page(viewport=PHONE)
+    log_in(page, "chair_a")
+    page.goto("/members/")
+    expect(page.locator(".roll-counts")).to_contain_text("Cuối kỳ")
+    page.locator(".page-actions").get_by_role("link", name="Kết nạp đoàn viên").click()
+
+    expect(page).to_have_url(re.compile(r"/members/new/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kết nạp đoàn viên")
+    page.get_by_label("Họ và tên").fill("Lê Thị Thu")
+    page.get_by_label("Giới tính").select_option("female")
+    page.get_by_label("Ngày sinh").fill("03/04/1992")
+    page.get_by_label("Số CCCD").fill("066 092 009 999")  # digit 4 says a man: refused on that field
+    page.get_by_label("Dân tộc").select_option("Kinh")
+    page.get_by_label("Ngày vào Công đoàn").fill("01/02/2020")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-member-admit")
+    page.locator("main form button[type=submit]").click()
+
+    citizen_id = page.get_by_label("Số CCCD")
+    expect(citizen_id).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{citizen_id.get_attribute('aria-describedby').split()[-1]}")).to_have_text(
+        "Số CCCD không khớp với giới tính hoặc năm sinh."
+    )
+    expect(page.get_by_label("Họ và tên")).to_have_value("Lê Thị Thu")  # nothing typed is lost
+    shoot(page, "phone-member-admit-error")
+    citizen_id.fill("066192009999")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/members/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lê Thị Thu")
+    expect(page.get_by_role("alert")).to_contain_text("Đã kết nạp Lê Thị Thu")
+    expect(page.locator(".movements")).to_contain_text("01/02/2020 · Kết nạp")
+    expect(page.locator(".member-data").first).to_contain_text("066192009999")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-member-detail")
+
+    page.goto("/members/")
+    expect(page.locator(".member-table")).to_be_hidden()  # a phone gets cards, not a wide table
+    expect(page.locator(".member-cards")).to_contain_text("Lê Thị Thu")
+    expect(page.locator(".roll-counts [data-count=closing]")).to_have_text("1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-member-list")
+
+
+def test_leader_sees_masked_citizen_ids_and_no_birth_dates(page, live_cast, shoot):
+    c = add_members(live_cast)
+    log_in(page, "leader")
+    page.locator("#mainnav").get_by_role("link", name="Đoàn viên").click()
+
+    expect(page).to_have_url(re.compile(r"/members/$"))
+    table = page.locator(".member-table")
+    expect(table).to_contain_text(c.m_a.full_name)
+    expect(table).to_contain_text("0660******34")
+    expect(table).to_contain_text("0661******21")
+    main = page.locator("main")
+    for hidden in (c.m_a.citizen_id, c.m_b.citizen_id, "17/05/1990", "Ngày sinh"):
+        expect(main).not_to_contain_text(hidden)
+    expect(page.locator(".page-actions")).to_have_count(0)  # read-only: no admitting, no transfers
+    shoot(page, "members-leader")
+
+    table.get_by_role("link", name=c.m_a.full_name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(c.m_a.full_name)
+    expect(page.locator(".member-data").first).to_contain_text("0660******34")
+    expect(main).not_to_contain_text(c.m_a.citizen_id)
+    expect(main).not_to_contain_text("17/05/1990")
+    expect(page.get_by_role("link", name="Sửa")).to_have_count(0)
+    shoot(page, "member-leader")

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from federation.models import Federation
@@ -27,14 +28,15 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}", returncode=2)
         federation, union = self._scope(opts["union"], opts["federation"])
-        batch = services.member_import_create(
-            path=path,
-            filename=path.name,
-            federation=federation,
-            scope_path=federation.path,
-            union=union,
-            dry_run=opts["dry_run"],
-        )
+        with path.open("rb") as fh:
+            batch = services.member_import_create(
+                file=File(fh),
+                filename=path.name,
+                federation=federation,
+                scope_path=federation.path,
+                union=union,
+                dry_run=opts["dry_run"],
+            )
         batch = services.member_import_run(batch_id=batch.pk)
         result = services.import_result(batch)
         if opts["json"]:
