@@ -35,6 +35,7 @@ from .forms import (
     filterable,
     period_default,
 )
+from .importing import COLUMNS
 from .models import ImportStatus, MemberImport, MemberStatus, TransferRequest, TransferStatus
 
 PAGE_SIZE = 50
@@ -538,7 +539,13 @@ def imports(request):
     return render(
         request,
         "members/imports.html",
-        {"form": form, "can_upload": can_upload, "page": history, "limits": settings.MEMBER_IMPORT},
+        {
+            "form": form,
+            "can_upload": can_upload,
+            "page": history,
+            "max_mb": settings.MEMBER_IMPORT["MAX_UPLOAD_BYTES"] // 1_000_000,
+            "max_rows": settings.MEMBER_IMPORT["MAX_ROWS"],
+        },
     )
 
 
@@ -548,10 +555,11 @@ def _own_grassroots(user):
 
 def _import_context(request, batch):
     errors = batch.errors
+    headers = {c.key: c.header for c in COLUMNS}
     return {
         "batch": batch,
         "result": services.import_result(batch),
-        "errors": errors[:ERRORS_SHOWN],
+        "errors": [{**e, "label": headers.get(e.get("column"), e.get("column"))} for e in errors[:ERRORS_SHOWN]],
         "more_errors": max(len(errors) - ERRORS_SHOWN, 0),
         "running": batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
         "can_confirm": batch.status == ImportStatus.VALID and request.user.can(Cap.MANAGE_MEMBERS),
