@@ -17,7 +17,6 @@ import codecs
 import csv
 import datetime
 import html
-import io
 import itertools
 import operator
 import posixpath
@@ -946,47 +945,43 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
 
 
 def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> None:
-    fields = todo.fields
-    creates = todo.creates
-    member_columns = [f for f in _insert_fields(Member) if f != "id"]
-    defaults = {f.name: f.get_default() for f in Member._meta.concrete_fields}
-    defaults.update(
+    fields, creates = todo.fields, todo.creates
+    # Same for every new member, and per member; the fields a file leaves out keep their default.
+    constants = {
+        f.name: f.get_default() for f in Member._meta.concrete_fields if not f.primary_key and f.name not in fields
+    }
+    constants.update(
         federation=scope.federation_id,
         status=MemberStatus.ACTIVE,
         created_by_import=batch.pk if batch is not None else None,
         created_at=now,
         updated_at=now,
     )
-    to_db = {name: _to_db(Member._meta.get_field(name)) for name in member_columns}
-    template = [to_db[name](defaults[name]) for name in member_columns]
-    at = {name: i for i, name in enumerate(member_columns)}
-    slots = [(at[f], to_db[f]) for f in fields]
-    p_union, p_search, p_sort = at["union"], at["search_text"], at["sort_name"]
-    p_name, p_cid, p_joined = fields.index("full_name"), fields.index("citizen_id"), fields.index("joined_on")
+    for name in ("union", "search_text", "sort_name"):
+        constants.pop(name)
+    p_name, p_cid = fields.index("full_name"), fields.index("citizen_id")
 
-    def member_records(rows, ids=None):
-        # Built as they are written, so a province's roll is never all in memory twice.
-        for row, pk in zip(rows, ids if ids is not None else itertools.repeat(None), strict=False):
-            record = template.copy()
-            for (slot, convert), value in zip(slots, row.values, strict=True):
-                record[slot] = convert(value)
-            record[p_union] = row.union_id
-            record[p_search], record[p_sort] = derived(row.values[p_name])
-            if pk is not None:
-                record.insert(0, pk)
-            yield record
+    def member_rows(rows, ids=None):
+        # Built as they are written: a province's roll is never in memory twice.
+        if ids is None:
+            for row in rows:
+                yield (row.union_id, *row.values, *derived(row.values[p_name]))
+        else:
+            for row, pk in zip(rows, ids, strict=True):
+                yield (row.union_id, *row.values, *derived(row.values[p_name]), pk)
 
+    variables = ["union", *fields, "search_text", "sort_name"]
     if connection.vendor == "postgresql":
         ids = _reserve_ids(Member, len(creates))
-        _insert(Member, ["id", *member_columns], member_records(creates, ids))
+        _insert(Member, constants, [*variables, "id"], member_rows(creates, ids))
     elif connection.vendor == "sqlite":
         # The first INSERT takes the database's write lock: the others get the next ids in turn
         # (AUTOINCREMENT never reuses or skips an id while the lock is held).
-        first = _insert(Member, member_columns, member_records(creates[:1]))
-        _insert(Member, member_columns, member_records(creates[1:]))
+        first = _insert(Member, constants, variables, member_rows(creates[:1]))
+        _insert(Member, constants, variables, member_rows(creates[1:]))
         ids = range(first, first + len(creates))
     else:
-        _insert(Member, member_columns, member_records(creates))
+        _insert(Member, constants, variables, member_rows(creates))
         found = {}
         for chunk in _chunks([r.values[p_cid] for r in creates], 5000):
             found.update(
@@ -996,8 +991,7 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
             )
         ids = [found[r.values[p_cid]] for r in creates]
 
-    movement_columns = [f for f in _insert_fields(Movement) if f != "id"]
-    movement = {f.name: f.get_default() for f in Movement._meta.concrete_fields}
+    movement = {f.name: f.get_default() for f in Movement._meta.concrete_fields if not f.primary_key}
     movement.update(
         kind=MovementKind.ADMITTED,
         delta=MOVEMENT_DELTA[MovementKind.ADMITTED],
@@ -1005,22 +999,11 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
         created_by=by.pk if by is not None else None,
         created_at=now,
     )
-    movement_template = [_to_db(Movement._meta.get_field(name))(movement[name]) for name in movement_columns]
-    p_member, p_movement_union, p_date = (movement_columns.index(n) for n in ("member", "union", "date"))
-    joined_to_db = to_db["joined_on"]
-
-    def movement_records():
-        for row, pk in zip(creates, ids, strict=True):
-            record = movement_template.copy()
-            record[p_member], record[p_movement_union] = pk, row.union_id
-            record[p_date] = joined_to_db(row.values[p_joined])
-            yield record
-
-    _insert(Movement, movement_columns, movement_records())
-
-
-def _insert_fields(model) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields]
+    for name in ("member", "union", "date"):
+        movement.pop(name)
+    p_joined = fields.index("joined_on")
+    movement_rows = ((pk, row.union_id, row.values[p_joined]) for row, pk in zip(creates, ids, strict=True))
+    _insert(Movement, movement, ["member", "union", "date"], movement_rows)
 
 
 def _reserve_ids(model, count: int) -> list[int]:
@@ -1030,78 +1013,98 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert(model, names: list[str], records: Iterable[list]) -> int | None:
-    """Insert many rows at once, values already in the database's form (`_to_db`): COPY on
-    PostgreSQL, a prepared INSERT run for every row elsewhere. Every constraint of the table
-    still applies. Returns the id of the last row inserted one at a time (a single row)."""
+def _insert(model, constants: dict, variables: list[str], rows: Iterable[tuple]) -> int | None:
+    """Insert many rows at once: `constants` (field -> value) are the same in every row,
+    `rows` give the values of the `variables` fields. COPY on PostgreSQL, a prepared INSERT run
+    for every row elsewhere; every constraint of the table still applies. Returns the id of the
+    last row inserted alone (a chunk of one row), for SQLite."""
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    # A constant NULL is the column's own default: leaving it out keeps COPY free of NULLs.
+    constants = {name: value for name, value in constants.items() if value is not None}
+    fields = [meta.get_field(name) for name in (*constants, *variables)]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
-            # CSV COPY: an unquoted empty field is NULL, except in the NOT NULL text columns.
-            not_null = ", ".join(quote(f.column) for f in fields if not f.null and f.get_internal_type() in _TEXT)
-            options = f"FORMAT csv, FORCE_NOT_NULL ({not_null})" if not_null else "FORMAT csv"
-            sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH ({options})"
-            raw.copy_expert(sql, _CsvStream(records), size=1 << 20)
+            text = {name: _copy_text(meta.get_field(name)) for name in (*constants, *variables)}
+            prefix = "".join(text[name](value) + "\t" for name, value in constants.items())
+            converted = [(i, text[name]) for i, name in enumerate(variables) if text[name] is not _same]
+            copy = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+            raw.copy_expert(copy, _CopyStream(prefix, converted, rows), size=1 << 20)
             return None
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
-        records = iter(records)
+        adapt = {name: _adapter(meta.get_field(name)) for name in (*constants, *variables)}
+        head = tuple(adapt[name](value) for name, value in constants.items())
+        converted = [(i, adapt[name]) for i, name in enumerate(variables) if adapt[name] is not _same]
+        rows = iter(rows)
         last = None
-        while chunk := list(itertools.islice(records, 5000)):
-            if len(chunk) == 1:
-                cursor.execute(sql, chunk[0])
+        while chunk := list(itertools.islice(rows, 5000)):
+            records = []
+            for row in chunk:
+                row = list(row)
+                for i, convert in converted:
+                    row[i] = convert(row[i])
+                records.append((*head, *row))
+            if len(records) == 1:
+                cursor.execute(sql, records[0])
                 last = cursor.lastrowid
             else:
-                cursor.executemany(sql, chunk)
+                cursor.executemany(sql, records)
     return last
 
 
-class _CsvStream:
-    """A file to read CSV text from, written from `records` as it is read (for COPY)."""
+class _CopyStream:
+    """The text of COPY's default format (tab-separated, one line per row), written from `rows`
+    as PostgreSQL reads it. Values never contain tabs or line breaks (cells are cleaned), and
+    none is NULL, so a backslash is the only character to escape."""
 
-    def __init__(self, records: Iterable[list]):
-        self.records = iter(records)
+    def __init__(self, prefix: str, converted: list[tuple[int, Callable]], rows: Iterable[tuple]):
+        self.prefix, self.converted, self.rows = prefix, converted, iter(rows)
         self.buffer = ""
 
     def read(self, size: int = -1) -> str:
         while size < 0 or len(self.buffer) < size:
-            batch = list(itertools.islice(self.records, 2000))
-            if not batch:
+            lines = []
+            for row in itertools.islice(self.rows, 2000):
+                values = list(row)
+                for i, convert in self.converted:
+                    values[i] = convert(values[i])
+                line = "\t".join(values)
+                lines.append(self.prefix + (line.replace("\\", "\\\\") if "\\" in line else line))
+            if not lines:
                 break
-            out = io.StringIO()
-            csv.writer(out, lineterminator="\n").writerows(batch)
-            self.buffer += out.getvalue()
+            self.buffer += "\n".join(lines) + "\n"
         if size < 0 or len(self.buffer) <= size:
             text, self.buffer = self.buffer, ""
         else:
             text, self.buffer = self.buffer[:size], self.buffer[size:]
         return text
 
-    def readline(self) -> str:
-        return self.read(1 << 20)
+
+def _copy_text(model_field) -> Callable:
+    """value -> its text in COPY's format (cached: dates and ids repeat)."""
+    kind = model_field.get_internal_type()
+    if kind in ("DateField", "DateTimeField"):
+        return _memo(lambda value: value.isoformat())
+    if kind == "BooleanField":
+        return lambda value: "t" if value else "f"
+    if kind in _TEXT:
+        return _same
+    return _memo(str)
 
 
 _TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
 
 
-def _to_db(model_field) -> Callable:
-    """value -> what `_insert` sends for this field: text for COPY's CSV on PostgreSQL (dates in
-    ISO form, booleans as t/f), the backend's adapted value elsewhere. Cached: dates repeat."""
+def _adapter(model_field) -> Callable:
+    """value -> what the backend's driver is given for this field (cached: dates repeat)."""
     kind = model_field.get_internal_type()
-    postgres = connection.vendor == "postgresql"
     if kind == "DateField":
-        adapt = (lambda d: d.isoformat()) if postgres else connection.ops.adapt_datefield_value
-    elif kind == "DateTimeField":
-        adapt = (lambda d: d.isoformat()) if postgres else connection.ops.adapt_datetimefield_value
-    elif kind == "BooleanField":
-        adapt = (lambda b: "t" if b else "f") if postgres else bool
-    else:
-        return _same
-    return _memo(lambda value: None if value is None else adapt(value))
+        return _memo(connection.ops.adapt_datefield_value)
+    if kind == "DateTimeField":
+        return _memo(connection.ops.adapt_datetimefield_value)
+    return _same
 
 
 def _same(value):

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from federation.models import Cap
 from federation.text import fold
+from unions.models import Level, Status, Union
+from unions.selectors import get_union_for_user
 
 from .models import Member, MemberImport, MemberStatus, Movement, MovementKind, TransferRequest, TransferStatus
 
@@ -169,3 +172,41 @@ def transfer_inbox(user):
 
 def member_movements(member: Member):
     return member.movements.select_related("union", "other_union").order_by("date", "pk")
+
+
+def managed_unions(user):
+    """Open grassroots unions whose rolls the user keeps (where it may admit or readmit)."""
+    if not user.can(Cap.MANAGE_MEMBERS):
+        return Union.objects.none()
+    return Union.objects.visible_to(user).filter(level=Level.GRASSROOTS, status=Status.ACTIVE).order_by("search_text")
+
+
+def get_admit_union_for_user(user, pk) -> Union:
+    """The grassroots union a member is admitted to: 404 when not visible (or not an open
+    grassroots union), 403 when the user does not keep rolls."""
+    union = get_union_for_user(user, pk)
+    if not user.can(Cap.MANAGE_MEMBERS):
+        raise PermissionDenied
+    if union.level != Level.GRASSROOTS or union.status != Status.ACTIVE:
+        raise Http404
+    return union
+
+
+def get_inbox_transfer_for_user(user, pk) -> TransferRequest:
+    """A pending transfer into one of the user's unions: 403 for read-only roles, 404 for
+    anything else (someone else's transfer, the user's own outgoing request, a decided one)."""
+    if not user.can(Cap.MANAGE_MEMBERS):
+        raise PermissionDenied
+    return get_object_or_404(transfer_inbox(user), pk=pk)
+
+
+def outgoing_transfers(user):
+    """Pending transfers out of the user's unions, waiting for the receiving union."""
+    if not user.can(Cap.MANAGE_MEMBERS) or user.scope_path is None:
+        return TransferRequest.objects.none()
+    return (
+        TransferRequest.objects.filter(status=TransferStatus.PENDING, from_union__path__startswith=user.scope_path)
+        .exclude(to_union__path__startswith=user.scope_path)
+        .select_related("member", "from_union", "to_union")
+        .order_by("requested_at")
+    )

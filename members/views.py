@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,7 +36,7 @@ from .forms import (
     period_default,
 )
 from .importing import COLUMNS
-from .models import ImportStatus, MemberImport, MemberStatus, TransferRequest, TransferStatus
+from .models import ImportStatus, MemberImport, MemberStatus, TransferStatus
 
 PAGE_SIZE = 50
 
@@ -58,44 +58,6 @@ PERSONAL_FIELDS = frozenset(
 
 
 # --- access helpers and small reads ----------------------------------------------------------
-
-
-def managed_unions(user):
-    """Open grassroots unions whose rolls the user keeps (where it may admit or readmit)."""
-    if not user.can(Cap.MANAGE_MEMBERS):
-        return Union.objects.none()
-    return Union.objects.visible_to(user).filter(level=Level.GRASSROOTS, status=Status.ACTIVE).order_by("search_text")
-
-
-def get_admit_union_for_user(user, pk) -> Union:
-    """The grassroots union a member is admitted to: 404 when not visible (or not an open
-    grassroots union), 403 when the user does not keep rolls."""
-    union = get_union_for_user(user, pk)
-    if not user.can(Cap.MANAGE_MEMBERS):
-        raise PermissionDenied
-    if union.level != Level.GRASSROOTS or union.status != Status.ACTIVE:
-        raise Http404
-    return union
-
-
-def get_inbox_transfer_for_user(user, pk) -> TransferRequest:
-    """A pending transfer into one of the user's unions: 403 for read-only roles, 404 for
-    anything else (someone else's transfer, the user's own outgoing request, a decided one)."""
-    if not user.can(Cap.MANAGE_MEMBERS):
-        raise PermissionDenied
-    return get_object_or_404(selectors.transfer_inbox(user), pk=pk)
-
-
-def outgoing_transfers(user):
-    """Pending transfers out of the user's unions, waiting for the receiving union."""
-    if not user.can(Cap.MANAGE_MEMBERS) or user.scope_path is None:
-        return TransferRequest.objects.none()
-    return (
-        TransferRequest.objects.filter(status=TransferStatus.PENDING, from_union__path__startswith=user.scope_path)
-        .exclude(to_union__path__startswith=user.scope_path)
-        .select_related("member", "from_union", "to_union")
-        .order_by("requested_at")
-    )
 
 
 def _filter_unions(user):
@@ -179,7 +141,7 @@ def member_list(request):
         "roll_start": start,
         "roll_end": end,
         "can_manage": user.can(Cap.MANAGE_MEMBERS),
-        "can_admit": managed_unions(user).exists(),
+        "can_admit": selectors.managed_unions(user).exists(),
         "admit_union": scope_union
         if scope_union
         and scope_union.level == Level.GRASSROOTS
@@ -217,14 +179,14 @@ def admit(request):
     user = request.user
     union_pk = request.GET.get("union", "")
     if union_pk.isdigit():
-        union = get_admit_union_for_user(user, int(union_pk))
+        union = selectors.get_admit_union_for_user(user, int(union_pk))
     elif not user.can(Cap.MANAGE_MEMBERS):
         raise PermissionDenied
     elif user.union_id and user.union.level == Level.GRASSROOTS:
-        union = get_admit_union_for_user(user, user.union_id)
+        union = selectors.get_admit_union_for_user(user, user.union_id)
     else:
         union = None
-    choices = managed_unions(user)
+    choices = selectors.managed_unions(user)
     union_field = None
     if union is None:
         union_field = UnionChoiceField(label=_("Grassroots union"), queryset=choices, empty_label="—")
@@ -323,7 +285,7 @@ def decease(request, pk):
 @require_http_methods(["GET", "POST"])
 def readmit(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
-    unions = managed_unions(request.user)
+    unions = selectors.managed_unions(request.user)
     initial = {"union": member.union_id} if unions.filter(pk=member.union_id).exists() else {}
     form = ReadmitForm(_posted(request), unions=unions, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -432,7 +394,7 @@ def transfers(request):
         "members/transfers.html",
         {
             "inbox": selectors.transfer_inbox(request.user),
-            "outgoing": outgoing_transfers(request.user),
+            "outgoing": selectors.outgoing_transfers(request.user),
             "refuse_form": RefuseForm(),
         },
     )
@@ -441,7 +403,7 @@ def transfers(request):
 @login_required
 @require_POST
 def transfer_accept(request, pk):
-    transfer_ = get_inbox_transfer_for_user(request.user, pk)
+    transfer_ = selectors.get_inbox_transfer_for_user(request.user, pk)
     try:
         services.transfer_accept(transfer=transfer_, by=request.user, request=request)
     except ValidationError as exc:
@@ -458,7 +420,7 @@ def transfer_accept(request, pk):
 @login_required
 @require_POST
 def transfer_refuse(request, pk):
-    transfer_ = get_inbox_transfer_for_user(request.user, pk)
+    transfer_ = selectors.get_inbox_transfer_for_user(request.user, pk)
     form = RefuseForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["note"]))
@@ -515,7 +477,7 @@ def imports(request):
     """Upload a roll, and the list of earlier imports."""
     user = request.user
     can_upload = user.can(Cap.MANAGE_MEMBERS) and user.federation_id is not None
-    unions = managed_unions(user)
+    unions = selectors.managed_unions(user)
     form = ImportForm(request.POST or None, request.FILES or None, unions=unions, fixed_union=_own_grassroots(user))
     if request.method == "POST":
         if not can_upload:
