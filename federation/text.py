@@ -1,5 +1,6 @@
 """Vietnamese text helpers shared by every app: normalizing names and folding for search."""
 
+import functools
 import re
 import unicodedata
 
@@ -29,6 +30,7 @@ _LETTER_CODE = {ch: f"{i + 10:02d}" for i, ch in enumerate(_ALPHABET)}
 _TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
 
 
+@functools.lru_cache(maxsize=65536)
 def _word_key(word: str) -> tuple[str, str]:
     letters, tones = [], []
     for ch in unicodedata.normalize("NFD", word.lower()):

@@ -7,13 +7,14 @@ are too large, of the wrong kind or in an unknown encoding; `validate` checks ev
 §3/§4 and the database with a constant number of queries (per 5,000 rows); `plan` sorts the
 valid rows into new, changed and unchanged members (a dry run stops there); `apply` writes.
 
-A province's roll is 125,000 rows, so the per-row work is kept small: cells of the columns that
-repeat (gender, dates, union, ethnicity, ...) are parsed once per distinct value, rows are kept
-as tuples, and new members are written with COPY on PostgreSQL (one multi-row statement
-elsewhere) rather than through the ORM.
+A province's roll is 125,000 rows, so the per-row work is kept small: rows are checked column
+by column, cells of the columns that repeat (gender, dates, union, ethnicity, ...) are parsed
+once per distinct value, and new members are written with COPY on PostgreSQL (a prepared
+INSERT run over all rows elsewhere) rather than through the ORM.
 """
 
 import codecs
+import contextlib
 import csv
 import datetime
 import html
@@ -23,7 +24,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,7 +35,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from federation.text import fold
+from federation.text import clean_text, fold
 from unions.models import Level, Status, Union
 
 from . import validation as v
@@ -128,7 +129,7 @@ class Table:
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, and password-protected .xlsx
 _BINARY_MAGIC = (_OLE, b"PK\x03\x04", b"PK\x05\x06", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!",
-                 b"7z\xbc\xaf", b"\x1f\x8b", b"BM", b"II*\x00", b"MM\x00*")  # fmt: skip
+                 b"7z\xbc\xaf", b"\x1f\x8b", b"II*\x00", b"MM\x00*")  # fmt: skip
 
 
 def open_table(path: Path, filename: str) -> Table:
@@ -261,8 +262,9 @@ def _formula_cells_without_value(archive: zipfile.ZipFile, part: str) -> set[tup
                         continue
                     head_end = segment.find(b">", start)
                     head = segment[start:head_end]
-                    value = segment.find(value_open, head_end, end) + len(value_open)
-                    if b't="str"' in head or (value >= len(value_open) and segment[value : value + 1] != b"<"):
+                    value = segment.find(value_open, head_end, end)
+                    after = value + len(value_open)
+                    if b't="str"' in head or (value >= 0 and segment[after : after + 1] != b"<"):
                         continue  # a stored result (an empty text result included)
                     ref = _CELL_REF.search(head)
                     if ref:
@@ -321,12 +323,15 @@ def _open_csv(path: Path, limits) -> Table:
     text = _decode(path.read_bytes())
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line ends
+    # str.splitlines also breaks at characters that are no line end to csv (U+2028, ...): when
+    # the text has one, split at line ends only.
+    lines = list(_lines(text)) if _OTHER_BREAKS.search(text) else text.splitlines(keepends=True)
+    del text
     best = None
     for delimiter in (",", ";", "\t", "|"):
-        try:
-            head = list(itertools.islice(csv.reader(_lines(text), delimiter=delimiter), 30))
-        except csv.Error:
-            continue
+        head = []
+        with contextlib.suppress(csv.Error):  # a broken record: reported when the rows are read
+            head.extend(itertools.islice(csv.reader(lines, delimiter=delimiter), 30))
         found = _find_header(head)
         # The delimiter that finds the most template columns in the header wins.
         if found is not None and (best is None or _known(found[1]) > _known(best[2][1])):
@@ -334,22 +339,22 @@ def _open_csv(path: Path, limits) -> Table:
     if best is None:
         raise FileRefused("no_header_row", _("No header row (Họ và tên, Số CCCD, ...) in the first 30 rows."))
     delimiter, head, (header_index, keys, warnings) = best
+    header_row = header_index + 1
     for warning in warnings:
-        warning.row = header_index + 1
+        warning.row = header_row
     max_rows = limits["MAX_ROWS"]
-    lines = text.count("\n")
-    if lines - header_index > max_rows:
-        # Possibly too long: count the records that are not blank (cheap next to validating them).
-        records = itertools.islice(_records(text, delimiter), header_index + 1, None)
-        if sum(1 for _number, row in records if any(c.strip() for c in row)) > max_rows:
-            raise FileRefused("too_many_rows", _too_many_rows(max_rows))
+    # More lines than allowed rows: count the records that are not blank (cheap next to checking them).
+    if len(lines) - header_row > max_rows and _filled(_records(lines, delimiter, header_row)) > max_rows:
+        raise FileRefused("too_many_rows", _too_many_rows(max_rows))
+    rows = _records(lines, delimiter, header_row)
+    return Table(None, header_row, keys, rows, warnings, total=max(len(lines) - header_row, 1))
 
-    def numbered():
-        for number, row in _records(text, delimiter):
-            if number > header_index + 1:
-                yield number, row
 
-    return Table(None, header_index + 1, keys, numbered(), warnings, total=max(lines - header_index, 1))
+def _filled(records) -> int:
+    return sum(1 for _number, row in records if any(cell.strip() for cell in row))
+
+
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _decode(raw: bytes) -> str:
@@ -380,11 +385,14 @@ def _decode(raw: bytes) -> str:
     return text
 
 
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number as a spreadsheet shows it, fields) of each record of a CSV text."""
-    number = 0
+def _records(lines: list[str], delimiter: str, skip: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number as a spreadsheet shows it, fields) of each CSV record after the first `skip`."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    number = skip
     try:
-        for number, row in enumerate(csv.reader(_lines(text), delimiter=delimiter), start=1):  # noqa: B007
+        for _row in itertools.islice(reader, skip):
+            pass
+        for number, row in enumerate(reader, start=skip + 1):  # noqa: B007 (number is reported below)
             yield number, row
     except csv.Error as exc:
         raise FileRefused(
@@ -443,17 +451,27 @@ def _find_header(rows: list[list]) -> tuple[int, list[str | None], list[Issue]] 
 # --- validating --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Row:
-    """A valid row: its number, union and values (in the order of `fields_of(present)`);
-    `member_id` is the active member of the same union it updates, if any."""
+@dataclass
+class ValidRows:
+    """The rows of a file that passed validation, kept column by column (a province's roll is
+    125,000 rows: columns are what `plan` and `apply` work on). `columns[field][i]`, `unions[i]`
+    and `numbers[i]` describe the i-th row read; `valid` lists the rows without errors, and
+    `existing` maps those of members already active in the same union to (member id, the
+    stored values of the compared fields)."""
 
-    number: int
-    union_id: int
-    values: tuple
-    padded: bool = False
-    member_id: int | None = None
-    stored: tuple | None = None  # that member's values of the compared fields, as stored
+    fields: list[str]
+    numbers: list[int]
+    unions: list
+    columns: dict[str, list]
+    valid: list[int]
+    existing: dict[int, tuple[int, tuple]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    @classmethod
+    def none(cls) -> "ValidRows":
+        return cls([], [], [], {}, [])
 
 
 @dataclass
@@ -584,7 +602,7 @@ def _union_parser(scope: Scope) -> _Parser:
             return v.Invalid("missing_value", _("Enter the grassroots union's code."))
         if text.startswith(v.FORMULA_PREFIXES):
             return _formula_error()
-        code = " ".join(text.split()).upper()
+        code = clean_text(text).upper()  # as `Union.save` stores codes
         found = unions.get(code)
         if found is None:
             return v.Invalid("unknown_union", _("No union has the code %(code)s.") % {"code": code})
@@ -598,7 +616,7 @@ def _union_parser(scope: Scope) -> _Parser:
 
 def validate(
     table: Table, scope: Scope, *, today: datetime.date | None = None, progress: Callable[[int], None] | None = None
-) -> tuple[list[Row], Outcome]:
+) -> tuple[ValidRows, Outcome]:
     """Check every row; the valid ones, and the outcome with every error and warning (sorted by
     row, then by column in template order).
 
@@ -622,7 +640,7 @@ def validate(
         if problem is not None:
             errors.append(Issue(problem.code, problem.message, sheet))
     if errors:
-        return [], outcome
+        return ValidRows.none(), outcome
 
     index = [(col, key) for col, key in enumerate(table.keys) if key]
     cols = [col for col, _key in index]
@@ -646,7 +664,7 @@ def validate(
             break
         except FileRefused as exc:  # a CSV record that cannot be read, far down the file
             outcome.errors[:] = [exc.issue]
-            return [], outcome
+            return ValidRows.none(), outcome
         values = pick(cells) if len(cells) >= width else tuple(cells[c] if c < len(cells) else None for c in cols)
         for value in values:
             if value and not (value.__class__ is str and value.isspace()):
@@ -659,7 +677,7 @@ def validate(
         if len(numbers) > max_rows:
             errors.append(Issue("too_many_rows", _too_many_rows(max_rows), sheet))
             outcome.rows = max_rows
-            return [], outcome
+            return ValidRows.none(), outcome
         if progress is not None and len(numbers) % 10000 == 0:
             progress(len(numbers) // 2)
     count = outcome.rows = len(numbers)
@@ -713,7 +731,6 @@ def validate(
     id_skipped = skip.get(keys.index("citizen_id"), ())
     codes = parsed.get("member_code")
     citizen_ids: list[str | None] = [None] * count
-    padded_rows = bytearray(count)
     provinces = v.PROVINCE_CODES_2024
     expected_digits = _memo(lambda gender_year: v.century_digit(*gender_year) + f"{gender_year[1] % 100:02d}")
     first_row_of_id: dict[str, int] = {}  # citizen ID -> index of its first row
@@ -750,7 +767,6 @@ def validate(
                 fail(i, exc.code, exc.message, "citizen_id")
                 continue
             if padded:
-                padded_rows[i] = 1
                 outcome.warnings.append(
                     Issue("citizen_id_zero_padded", padded_message, sheet, numbers[i], "citizen_id")
                 )
@@ -780,27 +796,22 @@ def validate(
                         fail(first, "duplicate_member_code", message, "member_code")
     parsed["citizen_id"] = citizen_ids
 
-    # 4. The valid rows, as tuples of the member fields the file sets.
+    # 4. The valid rows.
     fields = fields_of(present)
-    unions = parsed["union_code"] if "union_code" in parsed else itertools.repeat(scope.union.pk)
-    clean_rows = [
-        Row(number, union_id, values, bool(padded))
-        for number, union_id, values, padded, wrong in zip(
-            numbers, unions, zip(*(parsed[f] for f in fields), strict=True), padded_rows, bad, strict=False
-        )
-        if not wrong
-    ]
-    _check_against_database(clean_rows, scope, outcome, sheet, fields)
+    unions = parsed["union_code"] if "union_code" in parsed else [scope.union.pk] * count
+    valid = list(itertools.compress(range(count), (not wrong for wrong in bad)))
+    rows = ValidRows(fields, numbers, unions, {f: parsed[f] for f in fields}, valid)
+    _check_against_database(rows, scope, outcome, sheet)
     errors.sort(key=lambda e: (e.row or 0, _COLUMN_ORDER.get(e.column, 99)))
     outcome.warnings.sort(key=lambda w: w.row or 0)
-    return clean_rows, outcome
+    return rows, outcome
 
 
-def _check_against_database(rows: list[Row], scope: Scope, outcome: Outcome, sheet, fields: list[str]) -> None:
+def _check_against_database(rows: ValidRows, scope: Scope, outcome: Outcome, sheet) -> None:
     """member_in_other_union and duplicate_member_code against the stored roll (a query per
-    5,000 rows). Rows of members already active in the same union learn the member's id and
-    stored values, for `plan` to compare without asking again."""
-    p_cid = fields.index("citizen_id")
+    5,000 rows). Rows of members already active in the same union are noted in `existing`, with
+    the member's stored values, for `plan` to compare without asking again."""
+    fields = rows.fields
     compared = [f for f in fields if f != "citizen_id"]
     quote = connection.ops.quote_name
     columns = "".join(f", m.{quote(Member._meta.get_field(f).column)}" for f in compared)
@@ -810,9 +821,10 @@ def _check_against_database(rows: list[Row], scope: Scope, outcome: Outcome, she
         "WHERE m.federation_id = %s AND m.status = %s AND m.citizen_id IN ({})"
     )
     converters = _converters_from_db(compared)
+    citizen_ids = rows.columns["citizen_id"]
     active = {}
     with connection.cursor() as cursor:
-        for chunk in _chunks(sorted({r.values[p_cid] for r in rows}), 5000):
+        for chunk in _chunks(sorted({citizen_ids[i] for i in rows.valid}), 5000):
             cursor.execute(
                 sql.format(", ".join(["%s"] * len(chunk))), [scope.federation_id, MemberStatus.ACTIVE, *chunk]
             )
@@ -820,38 +832,43 @@ def _check_against_database(rows: list[Row], scope: Scope, outcome: Outcome, she
                 for i, convert in converters:
                     stored[i] = convert(stored[i])
                 active[cid] = (pk, union_id, union_code, tuple(stored))
+    codes = rows.columns.get("member_code")
     taken = {}
-    if "member_code" in fields:
-        p_code = fields.index("member_code")
-        for chunk in _chunks(sorted({r.values[p_code] for r in rows if r.values[p_code]}), 5000):
+    if codes is not None:
+        for chunk in _chunks(sorted({codes[i] for i in rows.valid if codes[i]}), 5000):
             taken.update(Member.objects.filter(member_code__in=chunk).values_list("member_code", "pk"))
+    if not active and not taken:
+        return
     keep = []
-    for row in rows:
-        found = active.get(row.values[p_cid])
-        row_ok = True
+    for i in rows.valid:
+        found = active.get(citizen_ids[i])
+        member_id, row_ok = None, True
         if found is not None:
             pk, union_id, union_code, stored = found
-            if union_id == row.union_id:
-                row.member_id, row.stored = pk, stored
+            if union_id == rows.unions[i]:
+                member_id = pk
+                rows.existing[i] = (pk, stored)
             else:
                 message = _("This person is an active member of union %(code)s: use a transfer.") % {"code": union_code}
-                outcome.errors.append(Issue("member_in_other_union", message, sheet, row.number, "citizen_id"))
+                outcome.errors.append(Issue("member_in_other_union", message, sheet, rows.numbers[i], "citizen_id"))
                 row_ok = False
-        if taken:
-            code = row.values[p_code]
-            if code and code in taken and taken[code] != row.member_id:
-                message = _("Another member has this member code.")
-                outcome.errors.append(Issue("duplicate_member_code", message, sheet, row.number, "member_code"))
-                row_ok = False
+        if taken and codes[i] and codes[i] in taken and taken[codes[i]] != member_id:
+            message = _("Another member has this member code.")
+            outcome.errors.append(Issue("duplicate_member_code", message, sheet, rows.numbers[i], "member_code"))
+            row_ok = False
         if row_ok:
-            keep.append(row)
-    rows[:] = keep
+            keep.append(i)
+        else:
+            rows.existing.pop(i, None)
+    rows.valid = keep
 
 
 def _converters_from_db(names: list[str]) -> list[tuple[int, Callable]]:
     """Turn what the database driver returns for these fields into the values Django would give
-    (SQLite returns dates as text and booleans as integers)."""
+    (SQLite returns dates as text and booleans as integers; psycopg returns Python values)."""
     converters = []
+    if connection.vendor == "postgresql":
+        return converters
     for i, name in enumerate(names):
         model_field = Member._meta.get_field(name)
         kind = model_field.get_internal_type()
@@ -887,32 +904,28 @@ def _chunks(items: list, size: int):
 
 @dataclass
 class Plan:
-    creates: list[Row]
+    rows: ValidRows
+    creates: list[int]  # indices of the rows of new members
     updates: list[Member]
     changed_fields: set[str]
-    fields: list[str] = field(default_factory=list)
 
 
-def plan(rows: list[Row], scope: Scope, outcome: Outcome, *, present: set[str]) -> Plan:
+def plan(rows: ValidRows, scope: Scope, outcome: Outcome, *, present: set[str]) -> Plan:
     """Sort valid rows into new members and changed or unchanged existing ones (a dry run stops
     here). Fields whose column is absent from the file are left as they are."""
-    fields = fields_of(present)
+    fields = rows.fields
     compared = [f for f in fields if f != "citizen_id"]
-    positions = [fields.index(f) for f in compared]
-    result = Plan([], [], set(), fields)
-    for row in rows:
-        if row.member_id is None:
-            result.creates.append(row)
-            continue
-        values = row.values
+    columns = [rows.columns[f] for f in compared]
+    result = Plan(rows, [i for i in rows.valid if i not in rows.existing], [], set())
+    for i, (member_id, stored) in rows.existing.items():
         before = {}
-        for name, p, old in zip(compared, positions, row.stored, strict=True):
-            if old != values[p]:
+        for name, column, old in zip(compared, columns, stored, strict=True):
+            if old != column[i]:
                 before[name] = old.isoformat() if isinstance(old, datetime.date) else old
         if before:
-            outcome.changes[str(row.member_id)] = before
+            outcome.changes[str(member_id)] = before
             result.changed_fields.update(before)
-            result.updates.append(Member(pk=row.member_id, **dict(zip(fields, values, strict=True))))
+            result.updates.append(Member(pk=member_id, **{f: rows.columns[f][i] for f in fields}))
         else:
             outcome.unchanged += 1
     outcome.created, outcome.updated = len(result.creates), len(result.updates)
@@ -923,15 +936,7 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
     """Write a plan: new members, each with an `admitted` movement on its join date, and the
     changed fields of existing ones. The caller holds the transaction."""
     now = timezone.now()
-    names: dict[str, tuple[str, str]] = {}  # full name -> (search text, sort key): names repeat
-
-    def derived(full_name: str) -> tuple[str, str]:
-        try:
-            return names[full_name]
-        except KeyError:
-            result = names[full_name] = Member.derived_names(full_name)
-            return result
-
+    derived = _memo(Member.derived_names)  # full name -> (search text, sort key): names repeat
     if todo.creates:
         _create_members(todo, scope, batch=batch, by=by, now=now, derived=derived)
     if todo.updates:
@@ -945,8 +950,14 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
 
 
 def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> None:
-    fields, creates = todo.fields, todo.creates
-    # Same for every new member, and per member; the fields a file leaves out keep their default.
+    rows, creates = todo.rows, todo.creates
+    fields = rows.fields
+    every = len(creates) == len(rows.numbers)  # every row read is a new member: a first import
+
+    def pick(column: list) -> list:
+        return column if every else [column[i] for i in creates]
+
+    # Same for every new member, and per member; a field the file leaves out keeps its default.
     constants = {
         f.name: f.get_default() for f in Member._meta.concrete_fields if not f.primary_key and f.name not in fields
     }
@@ -959,37 +970,27 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
     )
     for name in ("union", "search_text", "sort_name"):
         constants.pop(name)
-    p_name, p_cid = fields.index("full_name"), fields.index("citizen_id")
-
-    def member_rows(rows, ids=None):
-        # Built as they are written: a province's roll is never in memory twice.
-        if ids is None:
-            for row in rows:
-                yield (row.union_id, *row.values, *derived(row.values[p_name]))
-        else:
-            for row, pk in zip(rows, ids, strict=True):
-                yield (row.union_id, *row.values, *derived(row.values[p_name]), pk)
-
-    variables = ["union", *fields, "search_text", "sort_name"]
+    variables = {"union": pick(rows.unions), **{f: pick(rows.columns[f]) for f in fields}}
+    names = list(map(derived, variables["full_name"]))
+    variables["search_text"] = [pair[0] for pair in names]
+    variables["sort_name"] = [pair[1] for pair in names]
+    del names
     if connection.vendor == "postgresql":
-        ids = _reserve_ids(Member, len(creates))
-        _insert(Member, constants, [*variables, "id"], member_rows(creates, ids))
+        ids = variables["id"] = _reserve_ids(Member, len(creates))
+        _insert(Member, constants, variables)
     elif connection.vendor == "sqlite":
-        # The first INSERT takes the database's write lock: the others get the next ids in turn
-        # (AUTOINCREMENT never reuses or skips an id while the lock is held).
-        first = _insert(Member, constants, variables, member_rows(creates[:1]))
-        _insert(Member, constants, variables, member_rows(creates[1:]))
+        first = _insert(Member, constants, variables, first_id=True)
         ids = range(first, first + len(creates))
     else:
-        _insert(Member, constants, variables, member_rows(creates))
+        _insert(Member, constants, variables)
         found = {}
-        for chunk in _chunks([r.values[p_cid] for r in creates], 5000):
+        for chunk in _chunks(variables["citizen_id"], 5000):
             found.update(
                 Member.objects.filter(
                     federation_id=scope.federation_id, status=MemberStatus.ACTIVE, citizen_id__in=chunk
                 ).values_list("citizen_id", "pk")
             )
-        ids = [found[r.values[p_cid]] for r in creates]
+        ids = [found[cid] for cid in variables["citizen_id"]]
 
     movement = {f.name: f.get_default() for f in Movement._meta.concrete_fields if not f.primary_key}
     movement.update(
@@ -1001,9 +1002,7 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
     )
     for name in ("member", "union", "date"):
         movement.pop(name)
-    p_joined = fields.index("joined_on")
-    movement_rows = ((pk, row.union_id, row.values[p_joined]) for row, pk in zip(creates, ids, strict=True))
-    _insert(Movement, movement, ["member", "union", "date"], movement_rows)
+    _insert(Movement, movement, {"member": ids, "union": variables["union"], "date": variables["joined_on"]})
 
 
 def _reserve_ids(model, count: int) -> list[int]:
@@ -1013,68 +1012,66 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert(model, constants: dict, variables: list[str], rows: Iterable[tuple]) -> int | None:
+def _insert(model, constants: dict, variables: dict[str, list], *, first_id: bool = False) -> int | None:
     """Insert many rows at once: `constants` (field -> value) are the same in every row,
-    `rows` give the values of the `variables` fields. COPY on PostgreSQL, a prepared INSERT run
-    for every row elsewhere; every constraint of the table still applies. Returns the id of the
-    last row inserted alone (a chunk of one row), for SQLite."""
+    `variables` (field -> one value per row) are not. COPY on PostgreSQL, a prepared INSERT run
+    for every row elsewhere; every constraint of the table still applies. With `first_id`
+    (SQLite), the first row goes alone and its id is returned: holding the write lock from then
+    on, the other rows get the next ids in turn (AUTOINCREMENT neither reuses nor skips one)."""
     meta = model._meta
     # A constant NULL is the column's own default: leaving it out keeps COPY free of NULLs.
     constants = {name: value for name, value in constants.items() if value is not None}
-    fields = [meta.get_field(name) for name in (*constants, *variables)]
+    names = [*constants, *variables]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
-            text = {name: _copy_text(meta.get_field(name)) for name in (*constants, *variables)}
-            prefix = "".join(text[name](value) + "\t" for name, value in constants.items())
-            converted = [(i, text[name]) for i, name in enumerate(variables) if text[name] is not _same]
-            copy = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-            raw.copy_expert(copy, _CopyStream(prefix, converted, rows), size=1 << 20)
+            prefix = "\t".join(_copy_text(meta.get_field(name))([value])[0] for name, value in constants.items())
+            texts = [_copy_text(meta.get_field(name))(values) for name, values in variables.items()]
+            if prefix:
+                texts.insert(0, itertools.repeat(prefix))
+            lines = map("\t".join, zip(*texts, strict=False))  # strict=False: the prefix repeats forever
+            sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+            raw.copy_expert(sql, _CopyStream(lines), size=1 << 20)
             return None
-        adapt = {name: _adapter(meta.get_field(name)) for name in (*constants, *variables)}
-        head = tuple(adapt[name](value) for name, value in constants.items())
-        converted = [(i, adapt[name]) for i, name in enumerate(variables) if adapt[name] is not _same]
-        rows = iter(rows)
-        last = None
-        while chunk := list(itertools.islice(rows, 5000)):
-            records = []
-            for row in chunk:
-                row = list(row)
-                for i, convert in converted:
-                    row[i] = convert(row[i])
-                records.append((*head, *row))
-            if len(records) == 1:
-                cursor.execute(sql, records[0])
-                last = cursor.lastrowid
-            else:
-                cursor.executemany(sql, records)
-    return last
+        head = [_adapter(meta.get_field(name))(value) for name, value in constants.items()]
+        adapted = []
+        for name, values in variables.items():
+            adapt = _adapter(meta.get_field(name))
+            adapted.append(values if adapt is _same else map(adapt, values))
+        return _execute_many(cursor, meta.db_table, columns, len(names), head, adapted, first_id)
+
+
+def _execute_many(cursor, table: str, columns: str, width: int, head: list, adapted: list, first_id: bool):
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({', '.join(['%s'] * width)})"
+    head = tuple(head)
+    records = (head + values for values in zip(*adapted, strict=True))
+    first = None
+    if first_id:
+        record = next(records, None)
+        if record is None:
+            return None
+        cursor.execute(sql, record)
+        first = cursor.lastrowid
+    while chunk := list(itertools.islice(records, 5000)):
+        cursor.executemany(sql, chunk)
+    return first
 
 
 class _CopyStream:
-    """The text of COPY's default format (tab-separated, one line per row), written from `rows`
-    as PostgreSQL reads it. Values never contain tabs or line breaks (cells are cleaned), and
-    none is NULL, so a backslash is the only character to escape."""
+    """A file to read COPY's text from, written from `lines` as PostgreSQL reads it."""
 
-    def __init__(self, prefix: str, converted: list[tuple[int, Callable]], rows: Iterable[tuple]):
-        self.prefix, self.converted, self.rows = prefix, converted, iter(rows)
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
         self.buffer = ""
 
     def read(self, size: int = -1) -> str:
         while size < 0 or len(self.buffer) < size:
-            lines = []
-            for row in itertools.islice(self.rows, 2000):
-                values = list(row)
-                for i, convert in self.converted:
-                    values[i] = convert(values[i])
-                line = "\t".join(values)
-                lines.append(self.prefix + (line.replace("\\", "\\\\") if "\\" in line else line))
-            if not lines:
+            text = "\n".join(itertools.islice(self.lines, 5000))
+            if not text:
                 break
-            self.buffer += "\n".join(lines) + "\n"
+            self.buffer += text + "\n"
         if size < 0 or len(self.buffer) <= size:
             text, self.buffer = self.buffer, ""
         else:
@@ -1082,16 +1079,19 @@ class _CopyStream:
         return text
 
 
-def _copy_text(model_field) -> Callable:
-    """value -> its text in COPY's format (cached: dates and ids repeat)."""
+def _copy_text(model_field) -> Callable[[list], list[str]]:
+    """A column of values -> their text in COPY's default format. No value is NULL (constant
+    NULLs are left out, every per-row value is set) and cells are cleaned of tabs and line
+    breaks, so a backslash is the only character to escape."""
     kind = model_field.get_internal_type()
     if kind in ("DateField", "DateTimeField"):
-        return _memo(lambda value: value.isoformat())
+        text = _memo(lambda value: value.isoformat())
+        return lambda values: list(map(text, values))
     if kind == "BooleanField":
-        return lambda value: "t" if value else "f"
+        return lambda values: ["t" if value else "f" for value in values]
     if kind in _TEXT:
-        return _same
-    return _memo(str)
+        return lambda values: [v.replace("\\", "\\\\") for v in values] if "\\" in "".join(values) else values
+    return lambda values: list(map(str, values))
 
 
 _TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}

@@ -6,6 +6,7 @@ latest one and are kept in step here, in the same transaction.
 
 import datetime
 import hashlib
+import logging
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,8 @@ from .models import (
     TransferStatus,
 )
 from .selectors import keeps_roll_of
+
+logger = logging.getLogger(__name__)
 
 MEMBER_EDITABLE = (
     "full_name",
@@ -336,15 +339,26 @@ def member_import_enqueue(batch: MemberImport) -> None:
     transaction.on_commit(lambda: run_member_import.delay(batch.pk))
 
 
-def member_import_run(*, batch_id: int, progress_every: int = 5000) -> MemberImport:
+def member_import_run(*, batch_id: int) -> MemberImport:
     """Validate the file of a queued import and, when it has no errors and is not a dry run,
-    write it in one transaction. Running it again for the same import changes nothing."""
+    write it in one transaction. Running it again for the same import changes nothing; an
+    unexpected failure leaves the import `failed` (nothing written), never stuck running."""
     claimed = MemberImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, progress=1
     )
     batch = MemberImport.objects.select_related("union").get(pk=batch_id)
     if not claimed:
         return batch
+    try:
+        return _run(batch)
+    except Exception:
+        logger.exception("member import %s failed", batch.pk)
+        message = _("The import stopped on an unexpected problem; nothing was written. Try again.")
+        outcome = importing.Outcome(errors=[importing.Issue("unreadable_file", message)])
+        return _finish(batch, outcome, ImportStatus.FAILED)
+
+
+def _run(batch: MemberImport) -> MemberImport:
     scope = importing.Scope(federation_id=batch.federation_id, path=batch.scope_path, union=batch.union)
     try:
         table = importing.open_table(Path(batch.file.path), batch.filename)
@@ -422,7 +436,10 @@ def member_import_undo(*, batch: MemberImport, by, request=None) -> MemberImport
     if batch.status != ImportStatus.IMPORTED:
         raise ValidationError(_("Only a completed import can be undone."))
     created = Member.objects.filter(created_by_import=batch)
-    later = Movement.objects.filter(member__in=created).exclude(import_batch=batch).exists()
+    later = (
+        Movement.objects.filter(member__in=created).exclude(import_batch=batch).exists()
+        or TransferRequest.objects.filter(member__in=created).exists()
+    )
     touched = Member.objects.filter(pk__in=[int(pk) for pk in batch.changes]) | created
     if later or touched.filter(updated_at__gt=batch.finished_at).exists():
         raise ValidationError(_("Members of this import have changed since: it can no longer be undone."))

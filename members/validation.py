@@ -68,7 +68,7 @@ ETHNIC_LOOKUP = {_ethnic_key(name): name for name in ETHNIC_GROUPS} | {
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
-PHONE = re.compile(r"^0[35789]\d{8}$")
+PHONE = re.compile(r"0[35789][0-9]{8}")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # Control characters (NUL included: PostgreSQL refuses it in text) become spaces.
 _CONTROL = dict.fromkeys([*range(0, 32), 127], " ")
@@ -221,6 +221,8 @@ _PHONE_JUNK = re.compile(r"[\s.\-()]")
 
 
 def parse_phone(value) -> str:
+    if value.__class__ is str and len(value) == 10 and PHONE.fullmatch(value):
+        return value  # already 0 and 9 digits: most cells of a roll
     text = _PHONE_JUNK.sub("", as_text(value))
     if not text:
         return ""
@@ -231,7 +233,7 @@ def parse_phone(value) -> str:
         text = "0" + text[2:]
     elif len(text) == 9 and text.isdigit():
         text = "0" + text
-    if not PHONE.match(text):
+    if not PHONE.fullmatch(text):
         raise Invalid("invalid_phone", _("A phone number is 0 and 9 digits, e.g. 0912345678."))
     return text
 

@@ -1,6 +1,7 @@
 """Roll files for the import tests: the template's columns as .csv and .xlsx, with the defects
 real files have (title blocks, merged cells, formulas, several sheets, legacy encodings)."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -103,6 +104,7 @@ class Sheet:
     first_col: int = 0
     trailing_blank: int = 0
     lines: list | None = None
+    hidden: bool = False
 
 
 def make_xlsx(path: Path, rows=None, *, sheets=None, active: int | None = None, **sheet_options) -> Path:
@@ -117,6 +119,8 @@ def make_xlsx(path: Path, rows=None, *, sheets=None, active: int | None = None, 
     worksheets = []
     for sheet in sheets:
         ws = book.add_worksheet(sheet.name)
+        if sheet.hidden:
+            ws.hide()
         worksheets.append(ws)
         r, c0 = sheet.first_row, sheet.first_col
         if sheet.lines is not None:
@@ -187,6 +191,10 @@ def legacy_csv(path: Path, encoding: str) -> Path:
             b"H\xe4 v\xb5 t\xaan,Gi\xedi t\xefnh,Ng\xb5y sinh,S\xe8 CCCD,Ng\xb5y v\xb5o C\xabng \xae"
             b"o\xb5n,M\xb5 C\xa7CS\r\nNguy\xd4n V\xa8n An,Nam,03/04/1985,066085000001,01/06/2010,A\r\n"
         )
+    elif encoding == "utf-16-without-bom":
+        data = (header + row).encode("utf-16-le")
+    elif encoding == "utf-8-bom-then-cp1258":
+        data = codecs.BOM_UTF8 + to_cp1258(header + row)
     elif encoding == "vni":
         data = (
             b"Ho\xef va\xf8 te\xe2n,Gio\xf4\xf9i ti\xfanh,Nga\xf8y sinh,So\xe1 CCCD,"

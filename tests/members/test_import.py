@@ -118,7 +118,7 @@ def test_utf16_tab_separated_text_from_excel_is_read(cast, tmp_path):
     assert Member.objects.get().full_name == "Trần Thị Bình"
 
 
-@pytest.mark.parametrize("encoding", ["cp1258", "tcvn3", "vni"])
+@pytest.mark.parametrize("encoding", ["cp1258", "tcvn3", "vni", "utf-16-without-bom", "utf-8-bom-then-cp1258"])
 def test_csv_in_a_legacy_vietnamese_encoding_is_refused_not_guessed(cast, tmp_path, before, encoding):
     result = import_file(cast, legacy_csv(tmp_path / "roll.csv", encoding))
     assert_refused(result, before, ("unsupported_encoding", None, None))
@@ -268,7 +268,7 @@ def test_nine_digit_old_id_is_refused(cast, tmp_path, before):
 
 
 @pytest.mark.parametrize("value", ["066 085 000 001", "066.085.000.001", " 066085\u00a0000001 ", "066.085.000.001."])
-def test_id_with_spaces_dots_or_dashes_is_cleaned(cast, tmp_path, value):
+def test_id_with_spaces_or_dots_is_cleaned(cast, tmp_path, value):
     result = import_file(cast, make_csv(tmp_path / "roll.csv", [person(1, citizen_id=value)]))
     assert (result["status"], result["warnings"]) == ("imported", [])
     assert Member.objects.get().citizen_id == "066085000001"
@@ -327,7 +327,7 @@ def test_id_active_in_another_union_is_refused(cast, tmp_path):
     assert "B" in result["errors"][0]["message"]
 
 
-def test_id_of_a_member_who_left_another_union_is_admitted_again(cast, tmp_path):
+def test_id_of_a_former_member_is_admitted_anew(cast, tmp_path):
     old = admit(cast, cast.b, citizen_id="066085000001")
     services.member_leave(member=old, on=datetime.date(2020, 1, 1), reason="resigned", by=cast.staff)
     result = import_file(cast, make_csv(tmp_path / "roll.csv", [person(1, joined_on="01/06/2021")]))
@@ -461,7 +461,7 @@ def test_formula_without_a_computed_value_is_refused(cast, tmp_path, before):
     book = openpyxl.Workbook()
     sheet = book.active
     keys = ["full_name", "gender", "date_of_birth", "citizen_id", "joined_on", "union_code"]
-    sheet.append([person()[k] and k for k in keys])
+    sheet.append(keys)  # the English keys are accepted headers
     sheet.append(list(person(1).values()))
     sheet.append([*list(person(2).values())[:5], '=UPPER("a")'])
     sheet.append(['=CONCATENATE("Lê"," Văn Ba")', *list(person(3).values())[1:]])
@@ -533,6 +533,13 @@ def test_first_sheet_with_a_header_is_read_not_the_active_sheet(cast, tmp_path):
     result = import_file(cast, path)
     assert (result["status"], result["rows"], result["created"]) == ("imported", 1, 1)
     assert [(w["sheet"], w["code"]) for w in result["warnings"]] == [("Danh sách", "ignored_column")]
+    assert Member.objects.get().citizen_id == "066085000001"
+
+
+def test_hidden_sheets_are_not_read(cast, tmp_path):
+    sheets = [Sheet([person(9)], name="Mẫu ẩn", hidden=True), Sheet([person(1)], name="Danh sách")]
+    result = import_file(cast, make_xlsx(tmp_path / "roll.xlsx", sheets=sheets, active=1))
+    assert (result["status"], result["created"]) == ("imported", 1)
     assert Member.objects.get().citizen_id == "066085000001"
 
 
@@ -869,12 +876,62 @@ def test_the_same_file_twice_changes_nothing_the_second_time(cast, tmp_path, kin
 
 def test_existing_member_of_the_same_union_is_updated(cast, tmp_path):
     member = admit(cast, cast.a, citizen_id="066085000001", phone="0987654321", religion="Không")
-    rows = [person(1, phone="0912345678", religion="Không"), person(2)]
+    rows = [person(1, full_name="Nguyễn Văn Ánh", phone="0912345678", religion="Không"), person(2)]
     result = import_file(cast, make_csv(tmp_path / "roll.csv", rows))
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 0)
     member.refresh_from_db()
-    assert (member.phone, member.religion, member.full_name) == ("0912345678", "Không", "Nguyễn Văn An")
+    assert (member.phone, member.religion, member.full_name) == ("0912345678", "Không", "Nguyễn Văn Ánh")
+    assert (member.search_text, member.sort_name) == Member.derived_names("Nguyễn Văn Ánh")
     assert member.movements.count() == 1
+    assert MemberImport.objects.get().changes == {str(member.pk): {"full_name": "Nguyễn Văn An", "phone": "0987654321"}}
+
+
+def test_new_members_get_their_admitted_movement_beside_existing_ones(cast, tmp_path):
+    admit(cast, cast.a, citizen_id="066085000002")  # on the roll already, unchanged
+    rows = [person(1), person(2), woman(3, union_code="B", joined_on="15/08/2012"), person(4, union_code="A2")]
+    result = import_file(cast, make_csv(tmp_path / "roll.csv", rows))
+    assert (result["created"], result["updated"], result["unchanged"]) == (3, 0, 1)
+    batch = MemberImport.objects.get()
+    new = Member.objects.exclude(citizen_id="066085000002")
+    assert {(m.citizen_id, m.union.code) for m in new} == {
+        ("066085000001", "A"),
+        ("066190000003", "B"),
+        ("066085000004", "A2"),
+    }
+    for member in new:
+        movement = member.movements.get()
+        assert (movement.kind, movement.date, movement.union_id, movement.delta) == (
+            MovementKind.ADMITTED,
+            member.joined_on,
+            member.union_id,
+            1,
+        )
+        assert (movement.import_batch, movement.created_by, member.created_by_import) == (batch, cast.staff, batch)
+        assert (member.search_text, member.sort_name) == Member.derived_names(member.full_name)
+        assert (member.status, member.federation, member.left_on) == ("active", cast.fed, None)
+
+
+def test_text_with_backslashes_quotes_and_separators_is_stored_as_written(cast, tmp_path):
+    address = 'Số 12\\3, "Khu B"; tổ 5\\N'
+    row = person(1, address=address, job_title="Kỹ sư\\Trưởng ca", religion="\\")
+    result = import_file(cast, make_csv(tmp_path / "roll.csv", [row], delimiter=";"))
+    assert (result["status"], result["errors"]) == ("imported", [])
+    member = Member.objects.get()
+    assert (member.address, member.job_title, member.religion) == (address, "Kỹ sư\\Trưởng ca", "\\")
+
+
+def test_a_cell_with_line_breaks_is_one_row_as_in_excel(cast, tmp_path, before):
+    rows = [person(1, address="Thôn 1\nxã Hòa Phú\r\nBuôn Ma Thuột"), person(2, gender="?")]
+    assert_refused(import_file(cast, make_csv(tmp_path / "roll.csv", rows)), before, ("invalid_gender", 3, "gender"))
+    import_file(cast, make_csv(tmp_path / "ok.csv", rows[:1]))
+    assert Member.objects.get().address == "Thôn 1 xã Hòa Phú Buôn Ma Thuột"
+
+
+def test_a_record_that_cannot_be_read_is_refused_with_its_row(cast, tmp_path, before):
+    path = make_csv(tmp_path / "roll.csv", [person(1), person(2, address="x" * 200_000), person(3)])
+    result = import_file(cast, path)
+    assert_refused(result, before, ("unreadable_file", None, None))
+    assert "3" in result["errors"][0]["message"]
 
 
 def test_dry_run_writes_nothing(cast, tmp_path, before):
@@ -950,12 +1007,24 @@ def test_cli_imports_and_prints_the_json_of_section_4(cast, tmp_path):
                 "row": 2,
                 "column": "citizen_id",
                 "code": "citizen_id_zero_padded",
-                "message": result["warnings"][1]["message"],
+                "message": "Đã bổ sung các số 0 đầu bị mất của số CCCD.",
             },
         ],
         "errors": [],
     }
     assert Member.objects.count() == 2
+
+
+def test_cli_without_json_reports_in_vietnamese(cast, tmp_path, before):
+    out = io.StringIO()
+    rows = [person(1), person(2, phone="123")]
+    with pytest.raises(SystemExit) as excinfo:
+        call_command("import_members", str(make_csv(tmp_path / "r.csv", rows)), "--federation", "ldld-dlk", stdout=out)
+    assert excinfo.value.code == 1
+    text = out.getvalue()
+    assert "nothing was written" not in text and "invalid_phone 3 phone:" in text
+    assert text.splitlines()[0] == "Không nhập: tệp có lỗi, chưa ghi gì. 2 dòng, 0 mới, 0 cập nhật, 0 không đổi."
+    assert roll_state() == before
 
 
 def test_cli_dry_run_is_valid_and_writes_nothing(cast, tmp_path, before):

@@ -3,16 +3,23 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from federation.models import Federation
 from members import services
 from unions.models import Level, Union
 
+# §4: 0 imported or valid, 1 invalid, 2 usage errors (argparse exits with 2 on its own).
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
 
 class Command(BaseCommand):
     help = (
         "Import a member roll (.xlsx or .csv in the template's columns): every row is checked "
-        "first; with no errors the whole file is written in one transaction, otherwise nothing."
+        "first; with no errors the whole file is written in one transaction, otherwise nothing. "
+        "Exit code 0 when imported (or valid, with --dry-run), 1 when the file has errors, 2 for "
+        "usage errors."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         path = Path(opts["file"])
         if not path.is_file():
-            raise CommandError(f"No such file: {path}", returncode=2)
+            raise CommandError(_("No such file: %(path)s") % {"path": path}, returncode=EXIT_USAGE)
         federation, union = self._scope(opts["union"], opts["federation"])
         with path.open("rb") as fh:
             batch = services.member_import_create(
@@ -44,34 +51,46 @@ class Command(BaseCommand):
         else:
             self._report(result)
         if result["status"] == "invalid":
-            raise SystemExit(1)
+            raise SystemExit(EXIT_INVALID)
 
     def _scope(self, union_code, federation_code):
         if union_code:
-            unions = list(Union.objects.filter(code=union_code.strip().upper()).select_related("federation")[:2])
-            if len(unions) != 1:
-                problem = "No union has" if not unions else "Several federations have a union with"
-                raise CommandError(f"{problem} the code {union_code}.", returncode=2)
+            code = " ".join(union_code.split()).upper()
+            unions = list(Union.objects.filter(code=code).select_related("federation")[:2])
+            if not unions:
+                raise CommandError(_("No union has the code %(code)s.") % {"code": code}, returncode=EXIT_USAGE)
+            if len(unions) > 1:
+                raise CommandError(
+                    _("Several federations have a union with the code %(code)s.") % {"code": code},
+                    returncode=EXIT_USAGE,
+                )
             union = unions[0]
             if union.level != Level.GRASSROOTS:
-                raise CommandError(f"{union.code} is not a grassroots union.", returncode=2)
+                raise CommandError(
+                    _("%(code)s is not a grassroots union.") % {"code": union.code}, returncode=EXIT_USAGE
+                )
             return union.federation, union
         federations = Federation.objects.all()
         if federation_code:
             federations = federations.filter(code__iexact=federation_code.strip())
         found = list(federations[:2])
-        if len(found) != 1:
-            if federation_code:
-                raise CommandError(f"No federation has the code {federation_code}.", returncode=2)
-            raise CommandError("Give --union CODE or --federation CODE.", returncode=2)
-        return found[0], None
+        if len(found) == 1:
+            return found[0], None
+        if federation_code:
+            raise CommandError(
+                _("No federation has the code %(code)s.") % {"code": federation_code}, returncode=EXIT_USAGE
+            )
+        raise CommandError(_("Give --union CODE or --federation CODE."), returncode=EXIT_USAGE)
 
     def _report(self, result):
-        self.stdout.write(
-            f"{result['status']}: {result['rows']} rows, {result['created']} created, "
-            f"{result['updated']} updated, {result['unchanged']} unchanged"
-        )
-        for kind, issues in (("warning", result["warnings"]), ("error", result["errors"])):
+        status = {
+            "imported": _("Imported"),
+            "valid": _("Valid: nothing written (dry run)"),
+            "invalid": _("Not imported: the file has errors, nothing was written"),
+        }[result["status"]]
+        counts = _("%(rows)s rows, %(created)s new, %(updated)s updated, %(unchanged)s unchanged") % result
+        self.stdout.write(f"{status}. {counts}.")
+        for label, issues in ((_("warning"), result["warnings"]), (_("error"), result["errors"])):
             for issue in issues:
-                where = f"{issue['sheet'] or ''}!{issue['row'] or ''} {issue['column'] or ''}".strip(" !")
-                self.stdout.write(f"  {kind} {issue['code']} {where}: {issue['message']}")
+                where = "".join(f" {part}" for part in (issue["sheet"], issue["row"], issue["column"]) if part)
+                self.stdout.write(f"  {label} {issue['code']}{where}: {issue['message']}")
