@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import F, Q, Sum
 from django.test import Client
 from django.utils import timezone
 from vietnam_provinces import Ward
@@ -13,6 +14,17 @@ from vietnam_provinces import Ward
 from federation import demo
 from federation.models import AuditLog, Federation, Role, User, path_segment
 from federation.text import clean_text
+from members.models import MOVEMENT_DELTA, Member, MemberStatus, Movement, MovementKind, TransferRequest, TransferStatus
+from members.selectors import roll_counts
+from members.validation import (
+    ETHNIC_GROUPS,
+    PROVINCE_CODES_2024,
+    age_on,
+    parse_citizen_id,
+    parse_email,
+    parse_full_name,
+    parse_phone,
+)
 from tests.factories import FederationFactory, UserFactory
 from unions.models import Kind, Level, Sector, Status, Union, UnionLink
 
@@ -208,20 +220,33 @@ def _loaded_rows(seed):
     """What `seed_demo` generates for `seed`, then rolled back so it can run again."""
     with transaction.atomic():
         seed_demo(seed=seed)
-        rows = list(
+        unions = list(
             Union.objects.order_by("code").values_list(
                 "code", "name", "worker_count", "tax_code", "ward_code", "established_on", "parent__code"
             )
         )
+        members = list(
+            Member.objects.order_by("citizen_id").values_list(
+                "citizen_id", "full_name", "gender", "date_of_birth", "joined_on", "union__code", "status", "left_on",
+                "phone", "member_code", "is_party_member", "party_introduced_on", "party_admitted_on",
+            )
+        )  # fmt: skip
+        movements = list(
+            Movement.objects.order_by("member__citizen_id", "date", "kind").values_list(
+                "member__citizen_id", "union__code", "kind", "date", "reason", "other_union__code"
+            )
+        )
         transaction.set_rollback(True)
-    return rows
+    return unions, members, movements
 
 
 def test_same_seed_gives_the_same_data(db, settings):
     settings.DEMO_PASSWORD = ""
     first = _loaded_rows(7)
+    assert first[1], "members are generated"
     assert first == _loaded_rows(7)
-    assert first != _loaded_rows(8)
+    other = _loaded_rows(8)
+    assert all(a != b for a, b in zip(first, other, strict=True)), "another seed changes the tree and the roll"
 
 
 def test_every_ward_belongs_to_one_district_federation():
@@ -231,7 +256,155 @@ def test_every_ward_belongs_to_one_district_federation():
         assert len(owners) == 1, (code, owners)
 
 
-def test_province_scale_has_the_seed_articles_size(db, settings):
+# --- The member roll ------------------------------------------------------------------------
+
+YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
+H1_2025 = (date(2025, 1, 1), demo.ROLL_UNTIL)
+
+
+def _movements_by_member(federation):
+    by_member = {}
+    for row in (
+        Movement.objects.filter(member__federation=federation)
+        .order_by("date", "pk")
+        .values_list("member_id", "kind", "delta", "date", "union_id", "reason", "other_union_id")
+    ):
+        by_member.setdefault(row[0], []).append(row[1:])
+    return by_member
+
+
+def test_small_adds_members_with_valid_personal_data(small):
+    members = list(Member.objects.filter(federation=small).select_related("union"))
+    admitted_in = {
+        move.member_id: move.union
+        for move in Movement.objects.filter(kind=MovementKind.ADMITTED).select_related("union")
+    }
+    assert 300 <= len(members) <= 800
+    assert len({m.citizen_id for m in members}) == len(members)
+    codes = [m.member_code for m in members if m.member_code]
+    assert codes and len(set(codes)) == len(codes)
+    for m in members:
+        assert parse_citizen_id(m.citizen_id, gender=m.gender, born=m.date_of_birth) == (m.citizen_id, False), m
+        assert m.citizen_id[:3] in PROVINCE_CODES_2024
+        assert parse_full_name(m.full_name) == m.full_name == clean_text(m.full_name)
+        assert (m.search_text, m.sort_name) == Member.derived_names(m.full_name)
+        assert 1965 <= m.date_of_birth.year <= 2006
+        assert age_on(m.date_of_birth, m.joined_on) >= 15, m
+        assert m.ethnicity in ETHNIC_GROUPS
+        assert not m.phone or parse_phone(m.phone) == m.phone
+        assert not m.email or parse_email(m.email) == m.email
+        assert m.union.level == Level.GRASSROOTS
+        assert admitted_in[m.pk].established_on <= m.joined_on, m
+    assert any(m.gender == "female" for m in members) and any(m.gender == "male" for m in members)
+    assert any(m.citizen_id.startswith("066") for m in members)
+
+
+def test_every_member_is_admitted_and_their_status_follows_their_movements(small):
+    by_member = _movements_by_member(small)
+    members = list(Member.objects.filter(federation=small))
+    ending = {
+        MovementKind.LEFT: MemberStatus.LEFT,
+        MovementKind.DECEASED: MemberStatus.DECEASED,
+        MovementKind.TRANSFERRED_OUT: MemberStatus.TRANSFERRED_OUT,
+    }
+    for m in members:
+        moves = by_member[m.pk]
+        kinds = [kind for kind, *_ in moves]
+        assert kinds[0] == MovementKind.ADMITTED and moves[0][2] == m.joined_on, m
+        assert kinds.count(MovementKind.ADMITTED) == 1
+        assert all(delta == MOVEMENT_DELTA[kind] for kind, delta, *_ in moves)
+        on_roll = sum(delta for _, delta, *_ in moves)
+        assert on_roll in (0, 1)
+        assert (on_roll == 1) == (m.status == MemberStatus.ACTIVE), (m, moves)
+        last_kind, _, last_date, last_union, *_ = moves[-1]
+        assert m.union_id == last_union
+        if m.status == MemberStatus.ACTIVE:
+            assert m.left_on is None
+        else:
+            assert (ending[last_kind], last_date) == (m.status, m.left_on)
+    statuses = {m.status for m in members}
+    assert {MemberStatus.ACTIVE, MemberStatus.LEFT} <= statuses
+
+
+def test_roll_counts_give_the_planned_figures(small):
+    plan = demo.SCALES["small"].roll
+    year = roll_counts(path=small.path, start=YEAR_2024[0], end=YEAR_2024[1])
+    assert (year.opening, year.admitted, year.readmitted, year.closing) == (
+        plan.opening_2024,
+        plan.admitted_2024,
+        plan.readmitted_2024,
+        plan.closing_2024,
+    )
+    assert year.net_change == plan.net_2024
+    assert year.deceased == plan.deceased_2024
+    assert year.transferred_out - year.transferred_in == plan.out_of_province_2024
+    assert year.left == plan.year_2024.departed - plan.deceased_2024 - plan.out_of_province_2024
+    half = roll_counts(path=small.path, start=H1_2025[0], end=H1_2025[1])
+    assert half.opening == year.closing
+    assert (half.admitted, half.readmitted) == (plan.h1_2025.admitted, plan.h1_2025.readmitted)
+    # The roll on the demo's last day is who is active, union by union.
+    active = Member.objects.filter(federation=small, status=MemberStatus.ACTIVE)
+    assert half.closing == active.count()
+    for union in Union.objects.filter(federation=small, level=Level.GRASSROOTS):
+        counts = roll_counts(path=union.path, start=YEAR_2024[0], end=demo.ROLL_UNTIL)
+        assert counts.closing == active.filter(union=union).count(), union
+        assert (
+            counts.opening + counts.admitted + counts.readmitted + counts.transferred_in
+            - counts.transferred_out - counts.left - counts.deceased
+        ) == counts.closing  # fmt: skip
+        if union.status == Status.CLOSED:
+            assert counts.closing == 0
+
+
+def test_transfers_move_members_between_two_unions_on_one_day(small):
+    outs = Movement.objects.filter(member__federation=small, kind=MovementKind.TRANSFERRED_OUT)
+    between = outs.filter(other_union__isnull=False)
+    assert between.count() >= demo.SCALES["small"].roll.transfers_2024
+    for out in between:
+        assert Movement.objects.filter(
+            member=out.member, kind=MovementKind.TRANSFERRED_IN, date=out.date, union=out.other_union,
+            other_union=out.union,
+        ).exists()  # fmt: skip
+        assert TransferRequest.objects.filter(
+            member=out.member, from_union=out.union, to_union=out.other_union, effective_on=out.date,
+            status=TransferStatus.ACCEPTED, requested_at__lt=F("decided_at"),
+        ).exists()  # fmt: skip
+    # Moves to another province's federation end the membership here.
+    for out in outs.filter(other_union__isnull=True):
+        assert out.member.status == MemberStatus.TRANSFERRED_OUT
+        assert out.note
+
+
+def test_no_union_ever_has_more_members_than_workers(small):
+    workers = dict(Union.objects.filter(federation=small).values_list("pk", "worker_count"))
+    by_union = {}
+    for union_id, day, delta in Movement.objects.filter(union__federation=small).values_list(
+        "union_id", "date", "delta"
+    ):
+        by_union.setdefault(union_id, {}).setdefault(day, 0)
+        by_union[union_id][day] += delta
+    assert by_union
+    for union_id, by_day in by_union.items():
+        count = 0
+        for day in sorted(by_day):
+            count += by_day[day]
+            assert 0 <= count <= workers[union_id], (union_id, day, count)
+
+
+def test_party_pipeline_has_the_planned_figures(small):
+    plan = demo.SCALES["small"].roll
+    members = Member.objects.filter(federation=small)
+    assert members.filter(party_introduced_on__range=YEAR_2024).count() == plan.party_introduced_2024
+    assert members.filter(party_admitted_on__range=YEAR_2024).count() == plan.party_admitted_2024
+    assert members.filter(party_introduced_on__range=H1_2025).count() == plan.party_introduced_2025
+    assert members.filter(party_admitted_on__range=H1_2025).count() == plan.party_admitted_2025
+    assert not members.filter(party_admitted_on__isnull=False, is_party_member=False).exists()
+    assert not members.filter(party_admitted_on__lt=F("party_introduced_on")).exists()
+    assert members.filter(is_party_member=True, party_admitted_on__isnull=True).exists(), "long-standing members"
+
+
+@pytest.mark.slow
+def test_province_scale_has_the_seed_articles_figures(db, settings):
     settings.DEMO_PASSWORD = ""
     seed_demo(scale="province")
     federation = Federation.objects.get(code="LDLD-DLK")
@@ -250,3 +423,36 @@ def test_province_scale_has_the_seed_articles_size(db, settings):
     assert grassroots.filter(parent__isnull=True).exists()
     assert UnionLink.objects.filter(federation=federation, valid_to__isnull=True).count() == unions.active().count()
     assert len(set(unions.values_list("name", flat=True))) == unions.count()
+
+    # Article 000: 10,177 new members in 2024, 125,485 at the end of it; article 004: net +3,287.
+    year = roll_counts(path=federation.path, start=YEAR_2024[0], end=YEAR_2024[1])
+    assert (year.admitted, year.closing, year.net_change) == (10_177, 125_485, 3_287)
+    assert 6_500 <= year.left + year.deceased <= 7_200
+    assert 300 <= year.transferred_in <= 600
+    members = Member.objects.filter(federation=federation)
+    active = members.filter(status=MemberStatus.ACTIVE)
+    assert 120_000 <= active.count() <= 130_000
+    # Article 000: 1,648 introduced to the Party, 621 of them admitted.
+    assert members.filter(party_introduced_on__range=YEAR_2024).count() == 1_648
+    assert members.filter(party_admitted_on__range=YEAR_2024).count() == 621
+    assert 0.06 <= active.filter(is_party_member=True).count() / active.count() <= 0.1
+    # Nobody on a roll beyond the union's workers, at the end of 2024 or today.
+    for day in (YEAR_2024[1], demo.ROLL_UNTIL):
+        over = (
+            Movement.objects.filter(member__federation=federation, date__lte=day)
+            .values("union_id", "union__worker_count")
+            .annotate(on_roll=Sum("delta"))
+            .filter(on_roll__gt=F("union__worker_count"))
+        )
+        assert not over.exists(), day
+    # Names as in Đắk Lắk: Nguyễn about 38% of the Kinh, Ê Đê names, women in schools and hospitals.
+    kinh = active.filter(ethnicity="Kinh")
+    assert 0.33 <= kinh.filter(full_name__startswith="Nguyễn ").count() / kinh.count() <= 0.43
+    assert active.filter(ethnicity="Ê Đê", full_name__startswith="H'").exists()
+    assert active.filter(ethnicity="Ê Đê", full_name__startswith="Y ").exists()
+    schools = active.filter(union__name__contains="Trường")
+    assert 0.5 <= schools.filter(gender="female").count() / schools.count() <= 0.75
+    # Citizen IDs carry the province of birth registration: mostly Đắk Lắk (066) or Phú Yên (054).
+    local = active.filter(Q(citizen_id__startswith="066") | Q(citizen_id__startswith="054")).count()
+    assert 0.5 <= active.filter(citizen_id__startswith="066").count() / active.count() <= 0.7
+    assert 0.7 <= local / active.count() <= 0.9

@@ -21,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", help="password of the demo accounts (default: DEMO_PASSWORD, else generated and printed)"
         )
+        parser.add_argument(
+            "--without-members",
+            action="store_true",
+            help="the tree and the accounts only, no member roll (e.g. to benchmark importing one)",
+        )
 
-    def handle(self, *args, scale, seed, password, **options):
+    def handle(self, *args, scale, seed, password, without_members=False, **options):
         password, source = self._password(password)
         federation = demo.demo_federation()
         try:
@@ -30,7 +35,7 @@ class Command(BaseCommand):
                 if password is None:
                     password, source = secrets.token_urlsafe(12), "generated"
                 started = time.perf_counter()
-                loaded = demo.load_demo(scale=scale, seed=seed, password=password)
+                loaded = demo.load_demo(scale=scale, seed=seed, password=password, members=not without_members)
                 self._loaded(loaded, time.perf_counter() - started)
                 accounts = loaded.accounts
             else:
@@ -65,6 +70,8 @@ class Command(BaseCommand):
 
     def _loaded(self, loaded, seconds):
         counts = demo.tree_counts(loaded.federation)
+        roll = demo.roll_figures(loaded.federation)
+        year = roll["year"]
         timings = ", ".join(f"{name} {elapsed:.2f} s" for name, elapsed in loaded.timings.items())
         self.stdout.write(
             f"Loaded demo federation {loaded.federation.code} ({loaded.federation.name}), "
@@ -72,14 +79,21 @@ class Command(BaseCommand):
             f"  direct-superior unions: {counts['superior']}\n"
             f"  grassroots unions:      {counts['grassroots']} ({counts['active']} active, {counts['closed']} closed)\n"
             f"  moved in 2025:          {loaded.moved}\n"
+            f"  members:                {roll['active']:,} active on {demo.ROLL_UNTIL:%d/%m/%Y} "
+            f"({loaded.member_count:,} on file, {loaded.movement_count:,} movements)\n"
+            f"  roll in 2024:           {year.opening:,} + {year.admitted:,} admitted + {year.readmitted:,} readmitted "
+            f"+ {year.transferred_in:,} in - {year.transferred_out:,} out - {year.left:,} left "
+            f"- {year.deceased:,} deceased = {year.closing:,} (net {year.net_change:+,})\n"
+            f"  Party in 2024:          {roll['introduced']:,} introduced, {roll['admitted']:,} admitted\n"
             f"  time:                   {seconds:.2f} s ({timings})"
         )
 
     def _already_loaded(self, federation):
         counts = demo.tree_counts(federation)
+        members = demo.active_members(federation)
         self.stdout.write(
-            f"Demo federation {federation.code} already loaded "
-            f"({counts['superior']} direct-superior, {counts['grassroots']} grassroots unions): nothing generated."
+            f"Demo federation {federation.code} already loaded ({counts['superior']} direct-superior, "
+            f"{counts['grassroots']} grassroots unions, {members:,} members): nothing generated."
         )
 
     def _logins(self, accounts, password, source):
