@@ -41,8 +41,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks; the roll import runs on PostgreSQL (a scratch database it creates and drops).
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432
 bench: install
 	$(PY) bench/seed_demo.py
+	$(PY) bench/import_roll.py --server $(BENCH_POSTGRES)
 
 # Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
 messages: install
