@@ -16,6 +16,15 @@ def path_segment(pk: int) -> str:
     return f"{pk:08d}/"
 
 
+def in_scope(queryset, user, path_field: str):
+    """`queryset` cut to the user's subtree, through the tree path at `path_field`: the one rule
+    behind every model's `visible_to`. Nothing for anonymous users or accounts without a unit."""
+    path = user.scope_path if user.is_authenticated else None
+    if path is None:
+        return queryset.none()
+    return queryset.filter(**{f"{path_field}__startswith": path}) if path else queryset
+
+
 def province_choices():
     return sorted(((int(p.code), p.name) for p in Province.iter_all()), key=lambda c: c[1])
 

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from federation.models import Federation
+from federation.models import Federation, in_scope
 from federation.text import clean_text, fold, name_sort_key
 from unions.models import Union
 
@@ -54,10 +54,7 @@ class LeaveReason(models.TextChoices):
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Members of the unions in the user's subtree."""
-        path = user.scope_path if user.is_authenticated else None
-        if path is None:
-            return self.none()
-        return self.filter(union__path__startswith=path) if path else self
+        return in_scope(self, user, "union__path")
 
     def active(self):
         return self.filter(status=MemberStatus.ACTIVE)
@@ -168,10 +165,7 @@ class Member(models.Model):
 
 class MovementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        path = user.scope_path if user.is_authenticated else None
-        if path is None:
-            return self.none()
-        return self.filter(union__path__startswith=path) if path else self
+        return in_scope(self, user, "union__path")
 
 
 class Movement(models.Model):
@@ -277,10 +271,7 @@ class ImportStatus(models.TextChoices):
 
 class MemberImportQuerySet(models.QuerySet):
     def visible_to(self, user):
-        path = user.scope_path if user.is_authenticated else None
-        if path is None:
-            return self.none()
-        return self.filter(scope_path__startswith=path) if path else self
+        return in_scope(self, user, "scope_path")
 
 
 class MemberImport(models.Model):

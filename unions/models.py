@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from vietnam_provinces import Ward
 
-from federation.models import Federation
+from federation.models import Federation, in_scope
 from federation.text import clean_text, fold
 
 
@@ -62,10 +62,7 @@ class Status(models.TextChoices):
 class UnionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Every union in the user's subtree (the user's own union included)."""
-        path = user.scope_path if user.is_authenticated else None
-        if path is None:
-            return self.none()
-        return self.filter(path__startswith=path) if path else self
+        return in_scope(self, user, "path")
 
     def editable_by(self, user):
         """Units whose data the user may change: federation roles their whole federation,
