@@ -8,9 +8,10 @@ from rest_framework import exceptions, mixins, parsers, serializers, status, vie
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from federation.models import Cap, Federation
+from federation.models import Cap
 from federation.text import fold
 from unions.models import Level, Union
+from unions.selectors import get_scope_path_for_code
 
 from . import services
 from .models import LeaveReason, Member, MemberImport, Movement, MovementKind
@@ -76,15 +77,8 @@ class MemberFilter(filters.FilterSet):
         return queryset
 
     def filter_under(self, queryset, name, value):
-        user = self.request.user
-        code = value.strip().upper()
-        federation = Federation.objects.visible_to(user).filter(code=code).first()
-        if federation is not None and not user.union_id:
-            return queryset.filter(federation=federation)
-        matches = list(Union.objects.visible_to(user).filter(code=code)[:2])
-        if len(matches) != 1:
-            raise exceptions.NotFound(_("No unit with this code."))
-        return queryset.filter(union__path__startswith=matches[0].path)
+        path = get_scope_path_for_code(self.request.user, value)
+        return queryset.filter(union__path__startswith=path)
 
 
 class LeaveSerializer(serializers.Serializer):

@@ -93,20 +93,10 @@ class UnionFilter(filters.FilterSet):
         return queryset
 
     def filter_under(self, queryset, name, value):
-        user = self.request.user
-        code = value.strip().upper()
-        federations = Federation.objects.visible_to(user)
-        fed_code = self.data.get("federation")
-        if fed_code:
-            federations = federations.filter(code=fed_code)
-        federation = federations.filter(code=code).first()
-        if federation is not None and (user.is_superuser or user.union_id is None):
-            return queryset.filter(path__startswith=federation.path)
-        matches = list(Union.objects.visible_to(user).filter(code=code, federation__in=federations)[:2])
-        if len(matches) != 1:
-            # Unknown, out of scope, or ambiguous across federations: the same answer.
-            raise exceptions.NotFound(_("No unit with this code."))
-        return queryset.filter(path__startswith=matches[0].path)
+        path = selectors.get_scope_path_for_code(
+            self.request.user, value, federation_code=self.data.get("federation", "")
+        )
+        return queryset.filter(path__startswith=path)
 
 
 @extend_schema_view(

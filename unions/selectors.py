@@ -33,6 +33,24 @@ def get_union_for_user(user, pk) -> Union:
     return get_object_or_404(Union.objects.visible_to(user).select_related("federation", "parent"), pk=pk)
 
 
+def get_scope_path_for_code(user, code: str, *, federation_code: str = "") -> str:
+    """The tree path of the unit with `code` (a union's, or a federation's own code for
+    federation-level users), for "everything under this unit" filters. 404 alike for an unknown
+    code, one outside the user's scope, and one that names units in several federations."""
+    code = (code or "").strip().upper()
+    federations = Federation.objects.visible_to(user)
+    if federation_code:
+        federations = federations.filter(code__iexact=federation_code.strip())
+    if not user.union_id:
+        federation = federations.filter(code__iexact=code).first()
+        if federation is not None:
+            return federation.path
+    matches = list(Union.objects.visible_to(user).filter(code=code, federation__in=federations)[:2])
+    if len(matches) != 1:
+        raise Http404
+    return matches[0].path
+
+
 def can_edit_union(user, union: Union) -> bool:
     return (
         user.can(Cap.MANAGE_STRUCTURE) and union.pk != user.union_id and union.path.startswith(user.scope_path or "\0")
