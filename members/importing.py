@@ -733,9 +733,22 @@ def validate(
     citizen_ids: list[str | None] = [None] * count
     provinces = v.PROVINCE_CODES_2024
     expected_digits = _memo(lambda gender_year: v.century_digit(*gender_year) + f"{gender_year[1] % 100:02d}")
-    first_row_of_id: dict[str, int] = {}  # citizen ID -> index of its first row
-    first_row_of_code: dict[str, int] = {}
-    flagged: set[tuple[str, int]] = set()
+
+    def flag_duplicates(values: list, column: str, code: str, text: str) -> None:
+        """A value on several rows: an error on each later row, and one on the first."""
+        first_row: dict = {}
+        flagged: set[int] = set()
+        for i, value in enumerate(values):
+            if not value:
+                continue
+            first = first_row.setdefault(value, i)
+            if first != i:
+                message = text % {"first": numbers[first], "row": numbers[i]}
+                fail(i, code, message, column)
+                if first not in flagged:
+                    flagged.add(first)
+                    fail(first, code, message, column)
+
     for i in range(count):
         gender, born, joined = genders[i], borns[i], joins[i]
         if born is not None and born > today:
@@ -771,29 +784,13 @@ def validate(
                     Issue("citizen_id_zero_padded", padded_message, sheet, numbers[i], "citizen_id")
                 )
         citizen_ids[i] = cid
-        first = first_row_of_id.setdefault(cid, i)
-        if first != i:
-            message = _("The same citizen ID is on rows %(first)s and %(row)s.") % {
-                "first": numbers[first],
-                "row": numbers[i],
-            }
-            fail(i, "duplicate_in_file", message, "citizen_id")
-            if ("citizen_id", first) not in flagged:
-                flagged.add(("citizen_id", first))
-                fail(first, "duplicate_in_file", message, "citizen_id")
+    flag_duplicates(
+        citizen_ids, "citizen_id", "duplicate_in_file", _("The same citizen ID is on rows %(first)s and %(row)s.")
+    )
     if codes is not None:
-        for i, code in enumerate(codes):
-            if code:
-                first = first_row_of_code.setdefault(code, i)
-                if first != i:
-                    message = _("The same member code is on rows %(first)s and %(row)s.") % {
-                        "first": numbers[first],
-                        "row": numbers[i],
-                    }
-                    fail(i, "duplicate_member_code", message, "member_code")
-                    if ("member_code", first) not in flagged:
-                        flagged.add(("member_code", first))
-                        fail(first, "duplicate_member_code", message, "member_code")
+        flag_duplicates(
+            codes, "member_code", "duplicate_member_code", _("The same member code is on rows %(first)s and %(row)s.")
+        )
     parsed["citizen_id"] = citizen_ids
 
     # 4. The valid rows.
