@@ -71,3 +71,9 @@ def test_create_user_refuses_a_weak_password(cast, monkeypatch):
     monkeypatch.setenv("NEW_USER_PASSWORD", "123")
     with pytest.raises(CommandError):
         call_command("create_user", "yeu", "--role", "leader", "--unit", "LDLD-DLK")
+
+
+def test_create_user_refuses_a_taken_username_in_vietnamese(cast, monkeypatch):
+    monkeypatch.setenv("NEW_USER_PASSWORD", "mật khẩu rất dài 2024")
+    with pytest.raises(CommandError, match="Tên đăng nhập officer đã có người dùng"):
+        call_command("create_user", "officer", "--role", "leader", "--unit", "LDLD-DLK")

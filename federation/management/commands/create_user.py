@@ -3,6 +3,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from federation.models import Role, User
 from federation.services import resolve_unit, user_create
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if User.objects.filter(username=opts["username"]).exists():
-            raise CommandError(f"The username {opts['username']!r} is already taken.")
+            raise CommandError(_("The username %(name)s is already taken.") % {"name": opts["username"]})
         password = os.environ.get("NEW_USER_PASSWORD") or ""
         generated = not password
         if generated:
