@@ -101,6 +101,7 @@ class Cap(models.TextChoices):
     MANAGE_MEMBERS = "manage_members", _("Keep member rolls")
     UNDO_IMPORTS = "undo_imports", _("Undo imports")
     MANAGE_WELFARE = "manage_welfare", _("Record welfare")
+    MANAGE_SHELTERS = "manage_shelters", _("Run the Union Shelter pipeline")
     MANAGE_TARGETS = "manage_targets", _("Set and allocate targets")
     SUBMIT_RETURNS = "submit_returns", _("Fill and submit quarterly returns")
     APPROVE_RETURNS = "approve_returns", _("Approve quarterly returns")
@@ -119,6 +120,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MANAGE_MEMBERS,
             Cap.UNDO_IMPORTS,
             Cap.MANAGE_WELFARE,
+            Cap.MANAGE_SHELTERS,
             Cap.MANAGE_TARGETS,
             Cap.APPROVE_RETURNS,
             Cap.VIEW_REPORTS,
@@ -132,6 +134,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.VIEW_PERSONAL_DATA,
             Cap.MANAGE_MEMBERS,
             Cap.MANAGE_WELFARE,
+            Cap.MANAGE_SHELTERS,
             Cap.MANAGE_TARGETS,
             Cap.APPROVE_RETURNS,
             Cap.VIEW_REPORTS,
