@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("federation.urls")),
     path("units/", include("unions.urls")),
     path("members/", include("members.urls")),
+    path("welfare/", include("welfare.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

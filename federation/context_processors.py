@@ -8,6 +8,7 @@ NAVIGATION = [
     (Cap.VIEW_STRUCTURE, "unions:tree", _("Union tree")),
     # Every role: read-only roles see the roll with personal data masked.
     (Cap.VIEW_STRUCTURE, "members:list", _("Members")),
+    (Cap.VIEW_STRUCTURE, "welfare:overview", _("Welfare")),
     (Cap.USE_ADMIN_SITE, "admin:index", _("Administration")),
 ]
 
