@@ -250,3 +250,5 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Demo data: where `seed_demo` sets the accounts' password when none is given.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
+# Recipients lists of a welfare activity are validated and written within the request.
+WELFARE_RECIPIENTS_MAX_ROWS = env_int("WELFARE_RECIPIENTS_MAX_ROWS", 20_000)

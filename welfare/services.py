@@ -163,7 +163,7 @@ def beneficiaries_add(*, activity: Activity, rows, by, request=None) -> tuple[in
     """Link members to an activity: `rows` are (member, amount or None, note). Members already on
     the list are left as they are. Person-times rise to the number of linked members when they
     were fewer. Returns (added, already there)."""
-    activity = Activity.objects.select_for_update().select_related("union").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("union").get(pk=activity.pk)
     rows = list(rows)
     for member, amount, _note in rows:
         if not member_in_reach(member, federation=activity.federation, union=activity.union):
@@ -251,7 +251,9 @@ def shelter_update(*, shelter: Shelter, by, request=None, **data) -> Shelter:
     unknown = set(data) - set(SHELTER_FIELDS)
     if unknown:
         raise TypeError(f"unknown shelter fields: {sorted(unknown)}")
-    shelter = Shelter.objects.select_for_update().select_related("union", "member__union").get(pk=shelter.pk)
+    shelter = (
+        Shelter.objects.select_for_update(of=("self",)).select_related("union", "member__union").get(pk=shelter.pk)
+    )
     if shelter.status in (ShelterStatus.HANDED_OVER, ShelterStatus.CANCELLED) and (
         set(data) & {"member", "approved_on", "is_repair"}
     ):
