@@ -254,13 +254,13 @@ def shelter_update(*, shelter: Shelter, by, request=None, **data) -> Shelter:
     shelter = (
         Shelter.objects.select_for_update(of=("self",)).select_related("union", "member__union").get(pk=shelter.pk)
     )
-    if shelter.status in (ShelterStatus.HANDED_OVER, ShelterStatus.CANCELLED) and (
-        set(data) & {"member", "approved_on", "is_repair"}
-    ):
-        raise ValidationError(_("A shelter handed over or cancelled keeps its member, kind and approval date."))
     changes = diff_fields(shelter, data)
     if not changes:
         return shelter
+    if shelter.status in (ShelterStatus.HANDED_OVER, ShelterStatus.CANCELLED) and (
+        set(changes) & {"member", "approved_on", "is_repair"}
+    ):
+        raise ValidationError(_("A shelter handed over or cancelled keeps its member, kind and approval date."))
     for name, value in data.items():
         setattr(shelter, name, value)
     _check_shelter(shelter)
@@ -273,6 +273,8 @@ def shelter_update(*, shelter: Shelter, by, request=None, **data) -> Shelter:
 def shelter_advance(*, shelter: Shelter, to: str, on: datetime.date, by, reason: str = "", request=None) -> Shelter:
     """Move a shelter along its pipeline: approved → building → handed over, or cancelled.
     A concurrent change of the same shelter is refused, not overwritten."""
+    if to not in ShelterStatus.values:
+        raise ValidationError({"to": _("Unknown status.")})
     if to not in SHELTER_NEXT.get(shelter.status, ()):
         raise ValidationError(
             _("A shelter that is “%(status)s” cannot become “%(to)s”.")
@@ -322,7 +324,7 @@ def fund_create(*, federation, union=None, name: str, kind: str, note: str = "",
 
 
 def _check_entry(amount, on) -> None:
-    if not isinstance(amount, int) or amount <= 0:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError({"amount": _("Enter an amount above zero, in dong.")})
     if on is None:
         raise ValidationError({"on": _("Enter the date.")})

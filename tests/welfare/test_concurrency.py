@@ -73,8 +73,10 @@ def test_concurrent_contributions_lose_no_update(cast, fund):
 
 def test_two_officers_handing_over_one_shelter_at_once_record_it_once(transactional_db, cast):
     add_members(cast)
-    shelter = services.shelter_create(federation=cast.fed, union=cast.d1, member=cast.m_a, total_cost=90_000_000,
-                                      approved_on=D(2025, 1, 10), amount_union_funds=40_000_000, by=cast.officer)  # fmt: skip
+    shelter = services.shelter_create(
+        federation=cast.fed, union=cast.d1, member=cast.m_a, total_cost=90_000_000, approved_on=D(2025, 1, 10),
+        amount_union_funds=40_000_000, by=cast.officer,
+    )  # fmt: skip
 
     results = race(2, lambda i: services.shelter_advance(shelter=shelter, to=ShelterStatus.HANDED_OVER,
                                                          on=D(2025, 5, 1 + i), by=cast.officer))  # fmt: skip
