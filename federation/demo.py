@@ -1973,6 +1973,7 @@ class Demo:
     roll: "RollBook | None" = None
     member_count: int = 0
     movement_count: int = 0
+    welfare_counts: dict[str, int] = field(default_factory=dict)  # rows written by the welfare step
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -2241,6 +2242,14 @@ def step_roll(demo: Demo) -> None:
     demo.member_count = len(ids)
 
 
+def step_welfare(demo: Demo) -> None:
+    """The welfare year (welfare/demo.py): occasions, activities and their named beneficiaries,
+    Union Shelters, the social fund."""
+    from welfare.demo import step_welfare as welfare_year  # welfare imports this module
+
+    welfare_year(demo)
+
+
 def insert_rows(model, columns: tuple[str, ...], rows, *, chunk: int = 20_000) -> int:
     """Insert `rows` (tuples of values for the fields whose attnames are `columns`) into `model`'s
     table, in the current transaction; the other columns get their defaults (now, for auto_now
@@ -2342,11 +2351,12 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("movements_2025", step_movements_2025),
     ("party", step_party),
     ("roll", step_roll),
+    ("welfare", step_welfare),
 )
 
 
-# The steps of the member roll, left out by `load_demo(members=False)`.
-ROLL_STEPS = frozenset({"members", "movements_2024", "movements_2025", "party", "roll"})
+# The steps of the member roll, and those that need it, left out by `load_demo(members=False)`.
+ROLL_STEPS = frozenset({"members", "movements_2024", "movements_2025", "party", "roll", "welfare"})
 
 
 def load_demo(*, scale: str, seed: int = 1, password: str, members: bool = True) -> Demo:

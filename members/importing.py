@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from federation.text import clean_text, fold
 from unions.models import Level, Status, Union
@@ -86,10 +87,45 @@ def _header_key(text: str) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", _BRACKETED.sub(" ", fold(text)))).strip()
 
 
-HEADER_LOOKUP = {}
-for _c in COLUMNS:
-    for _name in (_c.header, _c.key, _c.key.replace("_", " "), *_c.aliases):
-        HEADER_LOOKUP[_header_key(_name)] = _c.key
+def header_lookup(columns) -> dict[str, str]:
+    """Header text (as `_header_key` folds it) -> column key, for the headers, keys and aliases."""
+    lookup = {}
+    for column in columns:
+        for name in (column.header, column.key, column.key.replace("_", " "), *column.aliases):
+            lookup[_header_key(name)] = column.key
+    return lookup
+
+
+HEADER_LOOKUP = header_lookup(COLUMNS)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One kind of file `open_table` reads: its columns, and how its header row is told from a
+    title block (the first row, of the first 30, naming at least `min_known` of the columns, one
+    of them in `anchors`). The messages name what the file should be and look like."""
+
+    columns: tuple[Column, ...]
+    anchors: frozenset[str]
+    min_known: int
+    wrong_type_message: str
+    no_header_message: str  # a workbook
+    no_header_csv_message: str
+
+    @cached_property
+    def lookup(self) -> dict[str, str]:
+        return header_lookup(self.columns)
+
+
+# The member roll (§4): the default of `open_table`.
+ROLL = Layout(
+    columns=COLUMNS,
+    anchors=frozenset({"full_name", "citizen_id"}),
+    min_known=3,
+    wrong_type_message=gettext_lazy("Upload the roll as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
+    no_header_message=gettext_lazy("No sheet has a header row (Họ và tên, Số CCCD, ...) in its first 30 rows."),
+    no_header_csv_message=gettext_lazy("No header row (Họ và tên, Số CCCD, ...) in the first 30 rows."),
+)
 
 
 @dataclass
@@ -132,9 +168,14 @@ _BINARY_MAGIC = (_OLE, b"PK\x03\x04", b"PK\x05\x06", b"%PDF", b"\x89PNG", b"\xff
                  b"7z\xbc\xaf", b"\x1f\x8b", b"II*\x00", b"MM\x00*")  # fmt: skip
 
 
-def open_table(path: Path, filename: str) -> Table:
-    """The header and rows of the first sheet that has a header; refuses bad files early."""
+def open_table(path: Path, filename: str, *, layout: Layout = ROLL, max_rows: int | None = None) -> Table:
+    """The header and rows of the first sheet that has a header; refuses bad files early.
+    `layout` says which columns the file has (the member roll's by default); `max_rows` caps a
+    CSV's rows before they are read (default: the roll import's limit). The other limits are the
+    roll import's (`settings.MEMBER_IMPORT`)."""
     limits = settings.MEMBER_IMPORT
+    if max_rows is None:
+        max_rows = limits["MAX_ROWS"]
     size = path.stat().st_size
     if size > limits["MAX_UPLOAD_BYTES"]:
         raise FileRefused(
@@ -148,14 +189,12 @@ def open_table(path: Path, filename: str) -> Table:
         if not head.startswith(b"PK\x03\x04"):
             raise FileRefused("unreadable_file", _("This file is not an Excel .xlsx workbook."))
         _check_zip(path, size, limits)
-        return _open_xlsx(path)
+        return _open_xlsx(path, layout)
     if suffix == ".csv":
         if head.startswith(_BINARY_MAGIC):
             raise FileRefused("unreadable_file", _("This file is not a CSV file."))
-        return _open_csv(path, limits)
-    raise FileRefused(
-        "unreadable_file", _("Upload the roll as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted.")
-    )
+        return _open_csv(path, layout, max_rows)
+    raise FileRefused("unreadable_file", str(layout.wrong_type_message))
 
 
 def _check_zip(path: Path, size: int, limits) -> None:
@@ -176,7 +215,7 @@ def _check_zip(path: Path, size: int, limits) -> None:
         raise FileRefused("file_too_large", _("The workbook expands to more data than allowed."))
 
 
-def _open_xlsx(path: Path) -> Table:
+def _open_xlsx(path: Path, layout: Layout = ROLL) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
@@ -189,12 +228,12 @@ def _open_xlsx(path: Path) -> Table:
                     continue
                 part = parts.get(meta.name)
                 formulas = _formula_cells_without_value(archive, part) if part else set()
-                table = _sheet_table(workbook.get_sheet_by_name(meta.name), meta.name, formulas)
+                table = _sheet_table(workbook.get_sheet_by_name(meta.name), meta.name, formulas, layout)
                 if table is not None:
                     return table
     except (CalamineError, zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError) as exc:
         raise FileRefused("unreadable_file", _("The workbook cannot be read.")) from exc
-    raise FileRefused("no_header_row", _("No sheet has a header row (Họ và tên, Số CCCD, ...) in its first 30 rows."))
+    raise FileRefused("no_header_row", str(layout.no_header_message))
 
 
 _XML_TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\b([^>]*)>")
@@ -277,7 +316,7 @@ def _formula_cells_without_value(archive: zipfile.ZipFile, part: str) -> set[tup
             chunk = stream.read(1 << 20)
 
 
-def _sheet_table(sheet, name: str, formulas: set[tuple[int, int]]) -> Table | None:
+def _sheet_table(sheet, name: str, formulas: set[tuple[int, int]], layout: Layout = ROLL) -> Table | None:
     if sheet.start is None:
         return None  # an empty sheet
     rows = iter(sheet.iter_rows())
@@ -295,7 +334,7 @@ def _sheet_table(sheet, name: str, formulas: set[tuple[int, int]]) -> Table | No
         if row is None:
             break
         head.append(row)
-    found = _find_header(head)
+    found = _find_header(head, layout)
     if found is None:
         return None
     header_index, keys, warnings = found
@@ -319,7 +358,7 @@ def _sheet_table(sheet, name: str, formulas: set[tuple[int, int]]) -> Table | No
     return Table(name, header_row, keys, numbered(), warnings, formula_cells, total)
 
 
-def _open_csv(path: Path, limits) -> Table:
+def _open_csv(path: Path, layout: Layout, max_rows: int) -> Table:
     text = _decode(path.read_bytes())
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line ends
@@ -332,17 +371,16 @@ def _open_csv(path: Path, limits) -> Table:
         head = []
         with contextlib.suppress(csv.Error):  # a broken record: reported when the rows are read
             head.extend(itertools.islice(csv.reader(lines, delimiter=delimiter), 30))
-        found = _find_header(head)
+        found = _find_header(head, layout)
         # The delimiter that finds the most template columns in the header wins.
         if found is not None and (best is None or _known(found[1]) > _known(best[2][1])):
             best = (delimiter, head, found)
     if best is None:
-        raise FileRefused("no_header_row", _("No header row (Họ và tên, Số CCCD, ...) in the first 30 rows."))
+        raise FileRefused("no_header_row", str(layout.no_header_csv_message))
     delimiter, head, (header_index, keys, warnings) = best
     header_row = header_index + 1
     for warning in warnings:
         warning.row = header_row
-    max_rows = limits["MAX_ROWS"]
     # More lines than allowed rows: count the records that are not blank (cheap next to checking them).
     if len(lines) - header_row > max_rows and _filled(_records(lines, delimiter, header_row)) > max_rows:
         raise FileRefused("too_many_rows", _too_many_rows(max_rows))
@@ -424,11 +462,12 @@ def _too_many_rows(max_rows: int) -> str:
 _EMPTY = (None, "")
 
 
-def _find_header(rows: list[list]) -> tuple[int, list[str | None], list[Issue]] | None:
+def _find_header(rows: list[list], layout: Layout = ROLL) -> tuple[int, list[str | None], list[Issue]] | None:
+    lookup = layout.lookup
     for index, row in enumerate(rows):
-        keys = [HEADER_LOOKUP.get(_header_key(str(cell))) if cell not in _EMPTY else None for cell in row]
+        keys = [lookup.get(_header_key(str(cell))) if cell not in _EMPTY else None for cell in row]
         known = {k for k in keys if k}
-        if len(known) >= 3 and ("full_name" in known or "citizen_id" in known):
+        if len(known) >= layout.min_known and not known.isdisjoint(layout.anchors):
             warnings, seen = [], set()
             for col, (cell, key) in enumerate(zip(row, keys, strict=False)):
                 if key in seen:

@@ -175,9 +175,8 @@ def citizen_id_agrees(cid: str, gender: str | None, born: datetime.date | None) 
 _ID_JUNK = re.compile(r"[\s.]")
 
 
-def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
-    """(the 12-digit ID, padded): spaces and dots are stripped; a 10- or 11-digit number that
-    lost its leading zeros is padded back only when the result agrees with gender and birth."""
+def _citizen_id_text(value) -> str:
+    """A citizen ID cell as text: a number cell without ".0", spaces and dots stripped."""
     if isinstance(value, float):
         if not value.is_integer():
             raise Invalid("invalid_citizen_id", _("A citizen ID has 12 digits."))
@@ -185,6 +184,31 @@ def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
     text = as_text(value)
     if not (len(text) == 12 and text.isascii() and text.isdigit()):
         text = _ID_JUNK.sub("", unicodedata.normalize("NFKC", text))
+    return text
+
+
+def zero_padded_citizen_id(value) -> str | None:
+    """The well-formed 12-digit ID a 10- or 11-digit cell becomes with the leading zeros Excel
+    dropped put back, or None. Whether it is the right person is the caller's to tell (§4:
+    against gender and birth year; a list of members: against the members on file)."""
+    try:
+        text = _citizen_id_text(value)
+    except Invalid:
+        return None
+    if len(text) not in (10, 11) or not (text.isascii() and text.isdigit()):
+        return None
+    candidate = text.zfill(12)
+    try:
+        check_citizen_id(candidate)
+    except Invalid:
+        return None
+    return candidate
+
+
+def parse_citizen_id(value, *, gender=None, born=None) -> tuple[str, bool]:
+    """(the 12-digit ID, padded): spaces and dots are stripped; a 10- or 11-digit number that
+    lost its leading zeros is padded back only when the result agrees with gender and birth."""
+    text = _citizen_id_text(value)
     if not text:
         raise Invalid("missing_value", _("Enter the citizen ID."))
     if text.startswith(FORMULA_PREFIXES):

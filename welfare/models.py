@@ -163,6 +163,8 @@ class Activity(MoneyBySource):
     support_form = models.CharField(_("form of support"), max_length=16, choices=SupportForm.choices, blank=True)
     person_times = models.PositiveIntegerField(_("person-times"))
     note = models.TextField(_("note"), blank=True)
+    # The folded title ("qua tet cho doan vien"): search ignores diacritics on every database.
+    search_text = models.CharField(max_length=255, editable=False, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from django.shortcuts import get_object_or_404
 
 from federation.models import Cap
+from federation.text import fold
 
 from .models import (
     SOURCES,
@@ -116,8 +117,8 @@ def activities_for(
         qs = qs.filter(held_on__gte=start)
     if end:
         qs = qs.filter(held_on__lte=end)
-    for word in (query or "").split():
-        qs = qs.filter(title__icontains=word)
+    for word in fold(query or "").split():
+        qs = qs.filter(search_text__contains=word)
     return qs.annotate(linked=Count("beneficiaries")).order_by("-held_on", "-pk")
 
 

@@ -85,7 +85,24 @@ class Command(BaseCommand):
             f"+ {year.transferred_in:,} in - {year.transferred_out:,} out - {year.left:,} left "
             f"- {year.deceased:,} deceased = {year.closing:,} (net {year.net_change:+,})\n"
             f"  Party in 2024:          {roll['introduced']:,} introduced, {roll['admitted']:,} admitted\n"
+            f"{self._welfare(loaded)}"
             f"  time:                   {seconds:.2f} s ({timings})"
+        )
+
+    def _welfare(self, loaded) -> str:
+        """The 2024 welfare figures, as the reports compute them (none without the roll)."""
+        if "welfare" not in loaded.timings:
+            return ""
+        from welfare.demo import welfare_figures
+
+        w = welfare_figures(loaded.federation)
+        return (
+            f"  welfare in 2024:        Tet care {w['tet_care_person_times']:,} person-times, "
+            f"{w['tet_care_amount']:,} VND\n"
+            f"                          Union Shelters handed over {w['shelters_handed_over']:,}, "
+            f"support {w['shelter_support']:,} VND\n"
+            f"                          Trade Union Meals {w['union_meals']:,} ({w['meals_person_times']:,} "
+            f"person-times); social fund raised {w['social_fund_raised']:,} VND\n"
         )
 
     def _already_loaded(self, federation):
