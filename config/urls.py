@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from federation.api import FederationViewSet
 from members.api import ImportViewSet, MemberViewSet, MovementViewSet
 from unions.api import UnionViewSet
+from welfare.api import ActivityViewSet, FundViewSet, OccasionViewSet, ShelterViewSet, WelfareTotalsViewSet
 
 router = DefaultRouter()
 router.register("federations", FederationViewSet, basename="federation")
@@ -14,6 +15,11 @@ router.register("unions", UnionViewSet, basename="union")
 router.register("members", MemberViewSet, basename="member")
 router.register("movements", MovementViewSet, basename="movement")
 router.register("imports", ImportViewSet, basename="memberimport")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("shelters", ShelterViewSet, basename="shelter")
+router.register("funds", FundViewSet, basename="fund")
+router.register("occasions", OccasionViewSet, basename="occasion")
+router.register("welfare-totals", WelfareTotalsViewSet, basename="welfaretotals")
 
 admin.site.site_header = _("Labor federation administration")
 admin.site.site_title = _("Labor federation administration")
