@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from import_export import resources
 from import_export.admin import ImportExportMixin
+from import_export.forms import ExportForm
 
 from federation.admin import ScopedAdmin
 
@@ -33,6 +34,9 @@ class MemberAdmin(ImportExportMixin, ScopedAdmin):
     search_fields = ["search_text", "citizen_id", "member_code"]
     list_select_related = ["union"]
     resource_classes = [MemberResource]
+    # The resource builds the template's columns: the library's field-picking form would
+    # refuse an export with "select at least one field".
+    export_form_class = ExportForm
     readonly_fields = ["federation", "union", "status", "left_on", "created_by_import"]
     exclude = ["search_text", "sort_name"]
 

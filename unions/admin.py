@@ -2,8 +2,10 @@ import tablib
 from django.contrib import admin
 from import_export import resources
 from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 
 from federation.admin import ScopedAdmin
+from federation.models import Cap
 
 from . import services
 from .models import Union, UnionLink
@@ -19,6 +21,9 @@ class UnionLinkInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
 
 
 class UnionResource(resources.ModelResource):
@@ -47,6 +52,9 @@ class UnionResource(resources.ModelResource):
 @admin.register(Union)
 class UnionAdmin(ExportMixin, ScopedAdmin):
     resource_classes = [UnionResource]
+    # The resource builds its own columns: the library's field-picking form would refuse an
+    # export with "select at least one field".
+    export_form_class = ExportForm
     list_display = ["code", "name", "level", "kind", "sector", "parent", "worker_count", "status"]
     list_filter = ["level", "kind", "sector", "status"]
     search_fields = ["code", "name", "search_text"]

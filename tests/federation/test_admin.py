@@ -93,3 +93,23 @@ def test_admin_opens_an_account_and_refuses_a_role_in_the_wrong_unit(cast):
     response = client.post(reverse("admin:federation_user_add"), {**payload, "union": cast.a2.pk})
     assert response.status_code == 302
     assert User.objects.get(username="chu_tich_a2").union == cast.a2
+
+
+def test_admin_exports_units_and_members_of_its_federation_only(roll_cast):
+    c = roll_cast
+    response = client_for(c.admin).post(reverse("admin:unions_union_export"), {"format": "0", "resource": "0"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    content = response.content.decode("utf-8-sig")
+    assert c.a.name in content and c.x.name not in content
+    response = client_for(c.admin).post(reverse("admin:members_member_export"), {"format": "0", "resource": "0"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    content = response.content.decode("utf-8-sig")
+    assert c.m_a.citizen_id in content and c.m_x.citizen_id not in content
+
+
+def test_federation_admin_sees_a_units_positions_through_time(cast):
+    response = client_for(cast.admin).get(reverse("admin:unions_union_change", args=[cast.a.pk]))
+    assert response.status_code == 200
+    models = [inline.formset.model.__name__ for inline in response.context["inline_admin_formsets"]]
+    assert models == ["UnionLink"]
+    assert "unionlink_set-0" in response.content.decode() or "links-0" in response.content.decode()
