@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from federation.models import AuditLog
 from federation.services import audit_log, diff_fields
-from federation.text import clean_text
+from federation.text import clean_text, fold
 from unions.models import Level
 
 from .models import (
@@ -123,6 +123,7 @@ def _check_activity(activity: Activity, *, linked: int = 0) -> None:
             }
         )
     activity.title = clean_text(activity.title)
+    activity.search_text = fold(activity.title)[:255]
     activity.full_clean(exclude=["created_by"])
 
 
