@@ -51,9 +51,12 @@ def object_history(obj, *, limit: int = 50, hide: frozenset[str] = frozenset()) 
 
 def _label(model, name: str) -> str:
     try:
-        return capfirst(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return capfirst(name.replace("_", " "))
+    # A reverse relation (a count of linked rows) has no verbose name of its own.
+    label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
+    return capfirst(label)
 
 
 def _show(model, name: str, value) -> str:
@@ -63,7 +66,7 @@ def _show(model, name: str, value) -> str:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         field = None
-    if field is not None and field.choices:
+    if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")

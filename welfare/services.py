@@ -3,7 +3,7 @@ transaction and records the change in the audit trail."""
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
@@ -216,7 +216,23 @@ def _check_shelter(shelter: Shelter) -> None:
     if shelter.amount_total > (shelter.total_cost or 0):
         raise ValidationError({"total_cost": _("The support cannot exceed the total cost.")})
     shelter.address = clean_text(shelter.address)
-    shelter.full_clean(exclude=["created_by"])
+    try:
+        shelter.full_clean(exclude=["created_by"])
+    except ValidationError as exc:
+        # One new house per member and year is a constraint on two fields: say it on the member.
+        errors = exc.update_error_dict({})
+        unique = _one_house_rule().violation_error_message
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        if any(unique in e.messages for e in general):
+            errors.setdefault("member", []).append(ValidationError(unique))
+            general = [e for e in general if unique not in e.messages]
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        raise ValidationError(errors) from exc
+
+
+def _one_house_rule():
+    return next(c for c in Shelter._meta.constraints if c.name == "shelter_one_new_house_per_member_year")
 
 
 def _save_checked(obj, **kwargs) -> None:
@@ -227,8 +243,7 @@ def _save_checked(obj, **kwargs) -> None:
             obj.save(**kwargs)
     except IntegrityError as exc:
         if "shelter_one_new_house_per_member_year" in str(exc):
-            (unique,) = (c for c in Shelter._meta.constraints if c.name == "shelter_one_new_house_per_member_year")
-            raise ValidationError({"member": unique.violation_error_message}) from exc
+            raise ValidationError({"member": _one_house_rule().violation_error_message}) from exc
         raise
 
 

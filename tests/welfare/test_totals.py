@@ -125,3 +125,18 @@ def test_fund_payout_beyond_the_balance_is_refused(welfare):
     assert list(fund.entries.values_list("balance_after", flat=True)) == [600_000, 1_000_000]
     totals = selectors.welfare_totals(path=c.fed.path, start=D(2025, 1, 1), end=D(2025, 12, 31))
     assert (totals.funds.raised, totals.funds.paid, totals.funds.social_raised) == (1_000_000, 400_000, 1_000_000)
+
+
+def test_second_new_house_is_refused_on_the_member_field(welfare):
+    c = welfare
+    with pytest.raises(ValidationError) as exc:
+        services.shelter_create(federation=c.fed, union=c.d1, member=c.m_a, total_cost=1_000_000,
+                                approved_on=D(2025, 8, 1), by=c.officer)  # fmt: skip
+    assert list(exc.value.message_dict) == ["member"]
+
+
+def test_activity_history_labels_the_linked_members(welfare):
+    from federation.selectors import object_history
+
+    lines = [line for entry in object_history(welfare.a_gifts) for line in entry.lines]
+    assert any(line.name == "beneficiaries" and line.after == "2" for line in lines)

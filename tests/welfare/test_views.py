@@ -587,7 +587,7 @@ def test_second_new_house_in_a_year_is_refused_with_the_services_message(w):
         reverse("welfare:shelter_create"), {**NEW_SHELTER, "organizer": w.d1.pk, "member": w.m_a.citizen_id}
     )
     assert response.status_code == 200
-    assert "already has a Union Shelter this year" in " ".join(response.context["form"].non_field_errors())
+    assert "already has a Union Shelter this year" in " ".join(response.context["form"].errors["member"])
     assert "already has a Union Shelter this year" in text(response)
     assert Shelter.objects.filter(member=w.m_a).count() == 1
 
