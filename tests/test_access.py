@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from members import services as member_services
 from members.models import Member, TransferRequest
 from unions.models import Union
+from welfare import services as welfare_services
+from welfare.models import Activity, Beneficiary, Fund, Occasion, Shelter
 
 from .conftest import add_members, client_for
 from .factories import member
@@ -65,7 +67,42 @@ def cast(cast):
     cast.imp_ok = _import(cast, "Phan Văn Tú,Nam,01/01/1980,066080001111,01/01/2005")
     cast.imp_dry = _import(cast, "Vũ Thị Mai,Nữ,02/02/1982,066182002222,01/01/2006", dry_run=True)
     cast.imp_bad = _import(cast, "Lý Văn Sai,Nam,01/01/1980,066180003333,01/01/2005")
+    _add_welfare(cast)
     return cast
+
+
+def _add_welfare(c):
+    """Welfare records: a Tet occasion; activities of the federation, of A (with m_a linked) and
+    of B, and one in the other federation; a shelter run by D1 for m_a; funds of the federation,
+    of A and of the other federation."""
+    day = datetime.date(2025, 1, 20)
+    c.occ = welfare_services.occasion_create(
+        federation=c.fed, name="Tết Ất Tỵ 2025", starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2025, 2, 15), by=c.admin,
+    )  # fmt: skip
+    activity = welfare_services.activity_create
+    c.act_fed = activity(federation=c.fed, program="tet_care", title="Quà Tết của Liên đoàn", held_on=day,
+                         person_times=3, amount_union_funds=1_500_000, by=c.admin)  # fmt: skip
+    c.act_a = activity(federation=c.fed, union=c.a, program="tet_care", occasion=c.occ, title="Quà Tết CĐCS",
+                       held_on=day, person_times=10, amount_union_funds=3_000_000, by=c.chair_a)  # fmt: skip
+    welfare_services.beneficiaries_add(activity=c.act_a, rows=[(c.m_a, 300_000, "")], by=c.chair_a)
+    c.ben_a = c.act_a.beneficiaries.get()
+    c.act_b = activity(federation=c.fed, union=c.b, program="meal", title="Bữa cơm Công đoàn", held_on=day,
+                       person_times=40, amount_sponsors=4_000_000, by=c.chair_b)  # fmt: skip
+    c.act_x = activity(federation=c.other_fed, union=c.x, program="tet_care", title="Quà Tết Thủy điện",
+                       held_on=day, person_times=5, by=c.other_admin)  # fmt: skip
+    c.shelter_a = welfare_services.shelter_create(
+        federation=c.fed, union=c.d1, member=c.m_a, total_cost=90_000_000, approved_on=datetime.date(2025, 1, 5),
+        amount_union_funds=50_000_000, by=c.officer,
+    )  # fmt: skip
+    c.fund_fed = welfare_services.fund_create(federation=c.fed, name="Quỹ Xã hội Công đoàn tỉnh", kind="social",
+                                              by=c.admin)  # fmt: skip
+    welfare_services.fund_contribute(fund=c.fund_fed, amount=5_000_000, on=day, by=c.admin)
+    c.fund_a = welfare_services.fund_create(federation=c.fed, union=c.a, name="Quỹ tương trợ CĐCS A",
+                                            kind="support", by=c.chair_a)  # fmt: skip
+    welfare_services.fund_contribute(fund=c.fund_a, amount=1_000_000, on=day, by=c.chair_a)
+    c.fund_x = welfare_services.fund_create(federation=c.other_fed, name="Quỹ Xã hội Lào Cai", kind="social",
+                                            by=c.other_admin)  # fmt: skip
 
 
 ROLL_HEADER = "Họ và tên,Giới tính,Ngày sinh,Số CCCD,Ngày vào Công đoàn\r\n"
@@ -387,6 +424,227 @@ MATRIX = [
     ("memberimport-undo", "staff", "POST", u("memberimport-undo", "imp_ok"), 200, None),
     ("memberimport-undo", "chair_a", "POST", u("memberimport-undo", "imp_ok"), 403, None),
     ("memberimport-undo", "other_admin", "POST", u("memberimport-undo", "imp_ok"), 404, None),
+    # welfare: the overview, activities, recipients, shelters, funds, occasions
+    ("welfare:overview", "anon", "GET", u("welfare:overview"), 302, None),
+    ("welfare:overview", "admin", "GET", u("welfare:overview"), 200, None),
+    ("welfare:overview", "leader", "GET", u("welfare:overview"), 200, None),
+    ("welfare:overview", "officer", "GET", u("welfare:overview"), 200, None),
+    ("welfare:overview", "chair_a", "GET", u("welfare:overview"), 200, None),
+    ("welfare:overview", "officer", "GET", q("welfare:overview", lambda c: f"?union={c.a.pk}"), 200, None),
+    ("welfare:overview", "officer", "GET", q("welfare:overview", lambda c: f"?union={c.b.pk}"), 404, None),
+    ("welfare:overview", "chair_a", "GET", q("welfare:overview", lambda c: f"?union={c.a2.pk}"), 404, None),
+    ("welfare:overview", "other_admin", "GET", q("welfare:overview", lambda c: f"?union={c.a.pk}"), 404, None),
+    ("welfare:activities", "anon", "GET", u("welfare:activities"), 302, None),
+    ("welfare:activities", "admin", "GET", u("welfare:activities"), 200, None),
+    ("welfare:activities", "leader", "GET", u("welfare:activities"), 200, None),
+    ("welfare:activities", "chair_a", "GET", u("welfare:activities"), 200, None),
+    ("welfare:activities", "officer", "GET", q("welfare:activities", lambda c: f"?union={c.b.pk}"), 404, None),
+    ("welfare:activity_create", "anon", "GET", u("welfare:activity_create"), 302, None),
+    ("welfare:activity_create", "admin", "GET", u("welfare:activity_create"), 200, None),
+    ("welfare:activity_create", "officer", "GET", u("welfare:activity_create"), 200, None),
+    ("welfare:activity_create", "chair_a", "GET", u("welfare:activity_create"), 200, None),
+    ("welfare:activity_create", "leader", "GET", u("welfare:activity_create"), 403, None),
+    ("welfare:activity_create", "chair_a", "POST", u("welfare:activity_create"), 302, "w-activity-a"),
+    ("welfare:activity_create", "officer", "POST", u("welfare:activity_create"), 302, "w-activity-a"),
+    ("welfare:activity_create", "leader", "POST", u("welfare:activity_create"), 403, "w-activity-a"),
+    ("welfare:activity_create", "chair_b", "POST", u("welfare:activity_create"), 200, "w-activity-a"),
+    ("welfare:activity_detail", "anon", "GET", u("welfare:activity_detail", "act_a"), 302, None),
+    ("welfare:activity_detail", "admin", "GET", u("welfare:activity_detail", "act_a"), 200, None),
+    ("welfare:activity_detail", "leader", "GET", u("welfare:activity_detail", "act_a"), 200, None),
+    ("welfare:activity_detail", "officer", "GET", u("welfare:activity_detail", "act_a"), 200, None),
+    ("welfare:activity_detail", "chair_a", "GET", u("welfare:activity_detail", "act_a"), 200, None),
+    ("welfare:activity_detail", "chair_a", "GET", u("welfare:activity_detail", "act_fed"), 404, None),
+    ("welfare:activity_detail", "officer", "GET", u("welfare:activity_detail", "act_b"), 404, None),
+    ("welfare:activity_detail", "chair_b", "GET", u("welfare:activity_detail", "act_a"), 404, None),
+    ("welfare:activity_detail", "other_admin", "GET", u("welfare:activity_detail", "act_a"), 404, None),
+    ("welfare:activity_detail", "admin", "GET", u("welfare:activity_detail", "act_x"), 404, None),
+    ("welfare:activity_edit", "anon", "GET", u("welfare:activity_edit", "act_a"), 302, None),
+    ("welfare:activity_edit", "chair_a", "GET", u("welfare:activity_edit", "act_a"), 200, None),
+    ("welfare:activity_edit", "officer", "GET", u("welfare:activity_edit", "act_a"), 200, None),
+    ("welfare:activity_edit", "leader", "GET", u("welfare:activity_edit", "act_a"), 403, None),
+    ("welfare:activity_edit", "officer", "GET", u("welfare:activity_edit", "act_fed"), 404, None),
+    ("welfare:activity_edit", "chair_b", "GET", u("welfare:activity_edit", "act_a"), 404, None),
+    ("welfare:activity_edit", "chair_a", "POST", u("welfare:activity_edit", "act_a"), 302, "w-activity-edit"),
+    ("welfare:activity_edit", "leader", "POST", u("welfare:activity_edit", "act_a"), 403, "w-activity-edit"),
+    ("welfare:activity_edit", "chair_b", "POST", u("welfare:activity_edit", "act_a"), 404, "w-activity-edit"),
+    ("welfare:activity_recipients", "anon", "POST", u("welfare:activity_recipients", "act_a"), 302, "w-recipients"),
+    ("welfare:activity_recipients", "chair_a", "GET", u("welfare:activity_recipients", "act_a"), 405, None),
+    ("welfare:activity_recipients", "chair_a", "POST", u("welfare:activity_recipients", "act_a"), 200, "w-recipients"),
+    ("welfare:activity_recipients", "leader", "POST", u("welfare:activity_recipients", "act_a"), 403, "w-recipients"),
+    ("welfare:activity_recipients", "chair_b", "POST", u("welfare:activity_recipients", "act_a"), 404, "w-recipients"),
+    ("welfare:beneficiary_remove", "anon", "POST", u("welfare:beneficiary_remove", "act_a", "ben_a"), 302, None),
+    ("welfare:beneficiary_remove", "chair_a", "POST", u("welfare:beneficiary_remove", "act_a", "ben_a"), 302, None),
+    ("welfare:beneficiary_remove", "leader", "POST", u("welfare:beneficiary_remove", "act_a", "ben_a"), 403, None),
+    ("welfare:beneficiary_remove", "chair_b", "POST", u("welfare:beneficiary_remove", "act_a", "ben_a"), 404, None),
+    ("welfare:beneficiary_remove", "chair_a", "POST", u("welfare:beneficiary_remove", "act_fed", "ben_a"), 404, None),
+    ("welfare:recipients_template", "anon", "GET", u("welfare:recipients_template"), 302, None),
+    ("welfare:recipients_template", "leader", "GET", u("welfare:recipients_template"), 200, None),
+    (
+        "welfare:recipients_template",
+        "chair_a",
+        "GET",
+        q("welfare:recipients_template", lambda c: "?format=csv"),
+        200,
+        None,
+    ),
+    ("welfare:shelters", "anon", "GET", u("welfare:shelters"), 302, None),
+    ("welfare:shelters", "admin", "GET", u("welfare:shelters"), 200, None),
+    ("welfare:shelters", "leader", "GET", u("welfare:shelters"), 200, None),
+    ("welfare:shelters", "chair_a", "GET", u("welfare:shelters"), 200, None),
+    ("welfare:shelters", "officer", "GET", q("welfare:shelters", lambda c: f"?union={c.b.pk}"), 404, None),
+    ("welfare:shelter_create", "anon", "GET", u("welfare:shelter_create"), 302, None),
+    ("welfare:shelter_create", "admin", "GET", u("welfare:shelter_create"), 200, None),
+    ("welfare:shelter_create", "officer", "GET", u("welfare:shelter_create"), 200, None),
+    ("welfare:shelter_create", "chair_a", "GET", u("welfare:shelter_create"), 403, None),
+    ("welfare:shelter_create", "leader", "GET", u("welfare:shelter_create"), 403, None),
+    ("welfare:shelter_create", "officer", "POST", u("welfare:shelter_create"), 302, "w-shelter"),
+    ("welfare:shelter_create", "chair_a", "POST", u("welfare:shelter_create"), 403, "w-shelter"),
+    ("welfare:shelter_create", "leader", "POST", u("welfare:shelter_create"), 403, "w-shelter"),
+    ("welfare:shelter_create", "other_admin", "POST", u("welfare:shelter_create"), 200, "w-shelter"),
+    ("welfare:shelter_detail", "anon", "GET", u("welfare:shelter_detail", "shelter_a"), 302, None),
+    ("welfare:shelter_detail", "admin", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
+    ("welfare:shelter_detail", "leader", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
+    ("welfare:shelter_detail", "officer", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
+    ("welfare:shelter_detail", "chair_a", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
+    ("welfare:shelter_detail", "chair_b", "GET", u("welfare:shelter_detail", "shelter_a"), 404, None),
+    ("welfare:shelter_detail", "other_admin", "GET", u("welfare:shelter_detail", "shelter_a"), 404, None),
+    ("welfare:shelter_edit", "anon", "GET", u("welfare:shelter_edit", "shelter_a"), 302, None),
+    ("welfare:shelter_edit", "officer", "GET", u("welfare:shelter_edit", "shelter_a"), 200, None),
+    ("welfare:shelter_edit", "chair_a", "GET", u("welfare:shelter_edit", "shelter_a"), 403, None),
+    ("welfare:shelter_edit", "leader", "GET", u("welfare:shelter_edit", "shelter_a"), 403, None),
+    ("welfare:shelter_edit", "chair_b", "GET", u("welfare:shelter_edit", "shelter_a"), 404, None),
+    ("welfare:shelter_edit", "officer", "POST", u("welfare:shelter_edit", "shelter_a"), 302, "w-shelter-edit"),
+    ("welfare:shelter_edit", "leader", "POST", u("welfare:shelter_edit", "shelter_a"), 403, "w-shelter-edit"),
+    ("welfare:shelter_edit", "other_admin", "POST", u("welfare:shelter_edit", "shelter_a"), 404, "w-shelter-edit"),
+    ("welfare:shelter_advance", "anon", "POST", u("welfare:shelter_advance", "shelter_a"), 302, "w-advance"),
+    ("welfare:shelter_advance", "officer", "GET", u("welfare:shelter_advance", "shelter_a"), 405, None),
+    ("welfare:shelter_advance", "officer", "POST", u("welfare:shelter_advance", "shelter_a"), 302, "w-advance"),
+    ("welfare:shelter_advance", "staff", "POST", u("welfare:shelter_advance", "shelter_a"), 302, "w-advance"),
+    ("welfare:shelter_advance", "chair_a", "POST", u("welfare:shelter_advance", "shelter_a"), 403, "w-advance"),
+    ("welfare:shelter_advance", "leader", "POST", u("welfare:shelter_advance", "shelter_a"), 403, "w-advance"),
+    ("welfare:shelter_advance", "chair_b", "POST", u("welfare:shelter_advance", "shelter_a"), 404, "w-advance"),
+    ("welfare:funds", "anon", "GET", u("welfare:funds"), 302, None),
+    ("welfare:funds", "admin", "GET", u("welfare:funds"), 200, None),
+    ("welfare:funds", "leader", "GET", u("welfare:funds"), 200, None),
+    ("welfare:funds", "chair_a", "GET", u("welfare:funds"), 200, None),
+    ("welfare:fund_create", "anon", "GET", u("welfare:fund_create"), 302, None),
+    ("welfare:fund_create", "admin", "GET", u("welfare:fund_create"), 200, None),
+    ("welfare:fund_create", "chair_a", "GET", u("welfare:fund_create"), 200, None),
+    ("welfare:fund_create", "leader", "GET", u("welfare:fund_create"), 403, None),
+    ("welfare:fund_create", "chair_a", "POST", u("welfare:fund_create"), 302, "w-fund-a"),
+    ("welfare:fund_create", "leader", "POST", u("welfare:fund_create"), 403, "w-fund-a"),
+    ("welfare:fund_create", "chair_b", "POST", u("welfare:fund_create"), 200, "w-fund-a"),
+    ("welfare:fund_detail", "anon", "GET", u("welfare:fund_detail", "fund_a"), 302, None),
+    ("welfare:fund_detail", "admin", "GET", u("welfare:fund_detail", "fund_fed"), 200, None),
+    ("welfare:fund_detail", "leader", "GET", u("welfare:fund_detail", "fund_fed"), 200, None),
+    ("welfare:fund_detail", "chair_a", "GET", u("welfare:fund_detail", "fund_a"), 200, None),
+    ("welfare:fund_detail", "officer", "GET", u("welfare:fund_detail", "fund_a"), 200, None),
+    ("welfare:fund_detail", "chair_a", "GET", u("welfare:fund_detail", "fund_fed"), 404, None),
+    ("welfare:fund_detail", "chair_b", "GET", u("welfare:fund_detail", "fund_a"), 404, None),
+    ("welfare:fund_detail", "other_admin", "GET", u("welfare:fund_detail", "fund_fed"), 404, None),
+    ("welfare:fund_entry", "anon", "POST", u("welfare:fund_entry", "fund_a"), 302, "w-contribution"),
+    ("welfare:fund_entry", "chair_a", "GET", u("welfare:fund_entry", "fund_a"), 405, None),
+    ("welfare:fund_entry", "chair_a", "POST", u("welfare:fund_entry", "fund_a"), 302, "w-contribution"),
+    ("welfare:fund_entry", "chair_a", "POST", u("welfare:fund_entry", "fund_a"), 302, "w-payout"),
+    ("welfare:fund_entry", "leader", "POST", u("welfare:fund_entry", "fund_fed"), 403, "w-contribution"),
+    ("welfare:fund_entry", "chair_b", "POST", u("welfare:fund_entry", "fund_a"), 404, "w-contribution"),
+    ("welfare:fund_entry", "admin", "POST", u("welfare:fund_entry", "fund_x"), 404, "w-contribution"),
+    ("welfare:occasions", "anon", "GET", u("welfare:occasions"), 302, None),
+    ("welfare:occasions", "admin", "GET", u("welfare:occasions"), 200, None),
+    ("welfare:occasions", "leader", "GET", u("welfare:occasions"), 200, None),
+    ("welfare:occasions", "chair_a", "GET", u("welfare:occasions"), 200, None),
+    ("welfare:occasion_create", "anon", "GET", u("welfare:occasion_create"), 302, None),
+    ("welfare:occasion_create", "admin", "GET", u("welfare:occasion_create"), 200, None),
+    ("welfare:occasion_create", "officer", "GET", u("welfare:occasion_create"), 403, None),
+    ("welfare:occasion_create", "leader", "GET", u("welfare:occasion_create"), 403, None),
+    ("welfare:occasion_create", "admin", "POST", u("welfare:occasion_create"), 302, "w-occasion"),
+    ("welfare:occasion_create", "staff", "POST", u("welfare:occasion_create"), 302, "w-occasion"),
+    ("welfare:occasion_create", "chair_a", "POST", u("welfare:occasion_create"), 403, "w-occasion"),
+    ("welfare:occasion_create", "leader", "POST", u("welfare:occasion_create"), 403, "w-occasion"),
+    # API: welfare
+    ("activity-list", "anon", "GET", u("activity-list"), 401, None),
+    ("activity-list", "leader", "GET", u("activity-list"), 200, None),
+    ("activity-list", "chair_a", "GET", u("activity-list"), 200, None),
+    ("activity-list", "officer", "GET", q("activity-list", lambda c: "?under=H02"), 404, None),
+    ("activity-list", "chair_a", "POST", u("activity-list"), 201, "api-activity"),
+    ("activity-list", "officer", "POST", u("activity-list"), 201, "api-activity"),
+    ("activity-list", "leader", "POST", u("activity-list"), 403, "api-activity"),
+    ("activity-list", "chair_b", "POST", u("activity-list"), 400, "api-activity"),
+    ("activity-detail", "anon", "GET", u("activity-detail", "act_a"), 401, None),
+    ("activity-detail", "chair_a", "GET", u("activity-detail", "act_a"), 200, None),
+    ("activity-detail", "leader", "GET", u("activity-detail", "act_a"), 200, None),
+    ("activity-detail", "chair_a", "GET", u("activity-detail", "act_fed"), 404, None),
+    ("activity-detail", "chair_b", "GET", u("activity-detail", "act_a"), 404, None),
+    ("activity-detail", "other_admin", "GET", u("activity-detail", "act_a"), 404, None),
+    ("activity-detail", "chair_a", "PATCH", u("activity-detail", "act_a"), 200, "api-activity-edit"),
+    ("activity-detail", "leader", "PATCH", u("activity-detail", "act_a"), 403, "api-activity-edit"),
+    ("activity-detail", "chair_b", "PATCH", u("activity-detail", "act_a"), 404, "api-activity-edit"),
+    ("activity-beneficiaries", "chair_a", "GET", u("activity-beneficiaries", "act_a"), 200, None),
+    ("activity-beneficiaries", "leader", "GET", u("activity-beneficiaries", "act_a"), 200, None),
+    ("activity-beneficiaries", "chair_b", "GET", u("activity-beneficiaries", "act_a"), 404, None),
+    ("activity-beneficiaries", "chair_a", "POST", u("activity-beneficiaries", "act_a"), 200, "api-beneficiaries"),
+    ("activity-beneficiaries", "leader", "POST", u("activity-beneficiaries", "act_a"), 403, "api-beneficiaries"),
+    ("activity-beneficiaries", "chair_b", "POST", u("activity-beneficiaries", "act_a"), 404, "api-beneficiaries"),
+    ("activity-export", "anon", "GET", u("activity-export"), 401, None),
+    ("activity-export", "leader", "GET", u("activity-export"), 200, None),
+    ("activity-export", "chair_a", "GET", u("activity-export"), 200, None),
+    ("shelter-list", "anon", "GET", u("shelter-list"), 401, None),
+    ("shelter-list", "leader", "GET", u("shelter-list"), 200, None),
+    ("shelter-list", "chair_a", "GET", u("shelter-list"), 200, None),
+    ("shelter-list", "officer", "POST", u("shelter-list"), 201, "api-shelter"),
+    ("shelter-list", "chair_a", "POST", u("shelter-list"), 403, "api-shelter"),
+    ("shelter-list", "leader", "POST", u("shelter-list"), 403, "api-shelter"),
+    ("shelter-list", "other_admin", "POST", u("shelter-list"), 400, "api-shelter"),
+    ("shelter-detail", "anon", "GET", u("shelter-detail", "shelter_a"), 401, None),
+    ("shelter-detail", "officer", "GET", u("shelter-detail", "shelter_a"), 200, None),
+    ("shelter-detail", "chair_a", "GET", u("shelter-detail", "shelter_a"), 200, None),
+    ("shelter-detail", "leader", "GET", u("shelter-detail", "shelter_a"), 200, None),
+    ("shelter-detail", "chair_b", "GET", u("shelter-detail", "shelter_a"), 404, None),
+    ("shelter-detail", "other_admin", "GET", u("shelter-detail", "shelter_a"), 404, None),
+    ("shelter-detail", "officer", "PATCH", u("shelter-detail", "shelter_a"), 200, "api-shelter-edit"),
+    ("shelter-detail", "chair_a", "PATCH", u("shelter-detail", "shelter_a"), 403, "api-shelter-edit"),
+    ("shelter-detail", "leader", "PATCH", u("shelter-detail", "shelter_a"), 403, "api-shelter-edit"),
+    ("shelter-detail", "chair_b", "PATCH", u("shelter-detail", "shelter_a"), 404, "api-shelter-edit"),
+    ("shelter-advance", "officer", "POST", u("shelter-advance", "shelter_a"), 200, "api-advance"),
+    ("shelter-advance", "chair_a", "POST", u("shelter-advance", "shelter_a"), 403, "api-advance"),
+    ("shelter-advance", "leader", "POST", u("shelter-advance", "shelter_a"), 403, "api-advance"),
+    ("shelter-advance", "chair_b", "POST", u("shelter-advance", "shelter_a"), 404, "api-advance"),
+    ("shelter-export", "anon", "GET", u("shelter-export"), 401, None),
+    ("shelter-export", "leader", "GET", u("shelter-export"), 200, None),
+    ("shelter-export", "officer", "GET", u("shelter-export"), 200, None),
+    ("fund-list", "anon", "GET", u("fund-list"), 401, None),
+    ("fund-list", "leader", "GET", u("fund-list"), 200, None),
+    ("fund-list", "chair_a", "GET", u("fund-list"), 200, None),
+    ("fund-list", "chair_a", "POST", u("fund-list"), 201, "api-fund"),
+    ("fund-list", "leader", "POST", u("fund-list"), 403, "api-fund"),
+    ("fund-detail", "anon", "GET", u("fund-detail", "fund_a"), 401, None),
+    ("fund-detail", "chair_a", "GET", u("fund-detail", "fund_a"), 200, None),
+    ("fund-detail", "leader", "GET", u("fund-detail", "fund_fed"), 200, None),
+    ("fund-detail", "chair_a", "GET", u("fund-detail", "fund_fed"), 404, None),
+    ("fund-detail", "other_admin", "GET", u("fund-detail", "fund_fed"), 404, None),
+    ("fund-contribute", "chair_a", "POST", u("fund-contribute", "fund_a"), 201, "api-entry"),
+    ("fund-contribute", "leader", "POST", u("fund-contribute", "fund_fed"), 403, "api-entry"),
+    ("fund-contribute", "chair_b", "POST", u("fund-contribute", "fund_a"), 404, "api-entry"),
+    ("fund-pay", "chair_a", "POST", u("fund-pay", "fund_a"), 201, "api-entry"),
+    ("fund-pay", "leader", "POST", u("fund-pay", "fund_fed"), 403, "api-entry"),
+    ("fund-pay", "chair_b", "POST", u("fund-pay", "fund_a"), 404, "api-entry"),
+    ("fund-pay", "admin", "POST", u("fund-pay", "fund_x"), 404, "api-entry"),
+    ("fund-entries", "chair_a", "GET", u("fund-entries", "fund_a"), 200, None),
+    ("fund-entries", "leader", "GET", u("fund-entries", "fund_fed"), 200, None),
+    ("fund-entries", "chair_b", "GET", u("fund-entries", "fund_a"), 404, None),
+    ("occasion-list", "anon", "GET", u("occasion-list"), 401, None),
+    ("occasion-list", "leader", "GET", u("occasion-list"), 200, None),
+    ("occasion-list", "chair_a", "GET", u("occasion-list"), 200, None),
+    ("occasion-list", "admin", "POST", u("occasion-list"), 201, "api-occasion"),
+    ("occasion-list", "officer", "POST", u("occasion-list"), 403, "api-occasion"),
+    ("occasion-list", "leader", "POST", u("occasion-list"), 403, "api-occasion"),
+    ("welfaretotals-list", "anon", "GET", u("welfaretotals-list"), 401, None),
+    ("welfaretotals-list", "leader", "GET", u("welfaretotals-list"), 200, None),
+    ("welfaretotals-list", "chair_a", "GET", u("welfaretotals-list"), 200, None),
+    ("welfaretotals-list", "officer", "GET", q("welfaretotals-list", lambda c: "?under=A"), 200, None),
+    ("welfaretotals-list", "officer", "GET", q("welfaretotals-list", lambda c: "?under=H02"), 404, None),
+    ("welfaretotals-list", "other_admin", "GET", q("welfaretotals-list", lambda c: "?under=H01"), 200, None),
+    ("welfaretotals-list", "other_admin", "GET", q("welfaretotals-list", lambda c: "?under=A"), 404, None),
     # API schema and docs: signed-in users only
     ("schema", "anon", "GET", u("schema"), 401, None),
     ("schema", "chair_a", "GET", u("schema"), 200, None),
@@ -394,7 +652,8 @@ MATRIX = [
     ("api-docs", "leader", "GET", u("api-docs"), 200, None),
 ]
 
-API_PREFIXES = ("union-", "federation-", "member-", "movement-", "memberimport-", "api-", "schema")
+API_PREFIXES = ("union-", "federation-", "member-", "movement-", "memberimport-", "api-", "schema", "activity-",
+                "shelter-", "fund-", "occasion-", "welfaretotals-")  # fmt: skip
 
 # URL names that are not the application's own pages: the admin site (tested apart, in
 # test_admin.py), and DRF's format-suffix duplicates of the same views.
@@ -447,8 +706,74 @@ def _payload(cast, kind):
         "api-leave": {"date": "2025-06-01", "reason": "resigned"},
         "api-date": {"date": "2025-06-01"},
         "api-transfer": {"to_union": "B", "effective_on": "2025-06-01"},
+        "w-activity-a": {
+            "organizer": cast.a.pk,
+            "program": "tet_care",
+            "title": "Quà Tết cho công nhân",
+            "held_on": "20/01/2025",
+            "person_times": "25",
+            "amount_union_funds": "1.500.000",
+        },
+        "w-activity-edit": {
+            "program": "tet_care",
+            "title": "Quà Tết CĐCS (sửa)",
+            "held_on": "20/01/2025",
+            "person_times": "12",
+            "amount_union_funds": "3.000.000",
+        },
+        "w-recipients": {"file": recipients_file(cast.m_a.citizen_id), "dry_run": "on"},
+        "w-shelter": {
+            "organizer": cast.d1.pk,
+            "member": cast.m_a.citizen_id,
+            "is_repair": "on",
+            "total_cost": "20.000.000",
+            "approved_on": "01/02/2025",
+            "amount_union_funds": "10.000.000",
+        },
+        "w-shelter-edit": {
+            "is_repair": "",
+            "total_cost": "95.000.000",
+            "approved_on": "05/01/2025",
+            "member": cast.m_a.citizen_id,
+            "amount_union_funds": "50.000.000",
+            "note": "Đã khảo sát",
+        },
+        "w-advance": {"to": "building", "on": "01/02/2025"},
+        "w-fund-a": {"organizer": cast.a.pk, "name": "Quỹ khuyến học CĐCS A", "kind": "support"},
+        "w-contribution": {"kind": "contribution", "amount": "200.000", "on": "01/02/2025", "counterparty": "Công ty"},
+        "w-payout": {"kind": "payout", "amount": "300.000", "on": "01/02/2025", "member": cast.m_a.citizen_id},
+        "w-occasion": {"name": "Tháng Công nhân 2025", "starts_on": "01/05/2025", "ends_on": "31/05/2025"},
+        "api-activity": {
+            "union": "A",
+            "program": "meal",
+            "title": "Bữa cơm Công đoàn",
+            "held_on": "2025-05-01",
+            "person_times": 30,
+            "amount_sponsors": 3_000_000,
+        },
+        "api-activity-edit": {"person_times": 12},
+        "api-beneficiaries": {"members": [{"citizen_id": cast.m_a.citizen_id, "amount": 300_000}]},
+        "api-shelter": {
+            "union": "H01",
+            "member": cast.m_a.pk,
+            "is_repair": True,
+            "total_cost": 20_000_000,
+            "approved_on": "2025-02-01",
+            "amount_union_funds": 10_000_000,
+        },
+        "api-shelter-edit": {"note": "Đã khảo sát"},
+        "api-advance": {"to": "building", "on": "2025-02-01"},
+        "api-fund": {"union": "A", "name": "Quỹ khuyến học CĐCS A", "kind": "support"},
+        "api-entry": {"amount": 200_000, "on": "2025-02-01", "counterparty": "Công ty"},
+        "api-occasion": {"name": "Tháng Công nhân 2025", "starts_on": "2025-05-01", "ends_on": "2025-05-31"},
     }
     return member_payloads[kind] if isinstance(kind, str) and kind in member_payloads else kind
+
+
+def recipients_file(citizen_id):
+    return SimpleUploadedFile(
+        "recipients.csv", f"Số CCCD,Số tiền\r\n{citizen_id},300000\r\n".encode(), content_type="text/csv"
+    )
 
 
 def _snapshot():
@@ -456,6 +781,11 @@ def _snapshot():
         {u.pk: (u.name, u.worker_count) for u in Union.objects.all()},
         {m.pk: (m.full_name, m.status, m.union_id, m.job_title, m.party_introduced_on) for m in Member.objects.all()},
         dict(TransferRequest.objects.values_list("pk", "status")),
+        {a.pk: (a.title, a.person_times) for a in Activity.objects.all()},
+        sorted(Beneficiary.objects.values_list("activity_id", "member_id")),
+        {s.pk: (s.status, s.note, s.total_cost) for s in Shelter.objects.all()},
+        dict(Fund.objects.values_list("pk", "balance")),
+        Occasion.objects.count(),
     )
 
 
@@ -518,3 +848,22 @@ def test_matrix_covers_allowed_read_only_and_out_of_scope_for_every_url():
         assert 403 in by_name[name], name
     for name in ("members:transfer_accept", "members:transfer_refuse"):
         assert {302, 403, 404} <= by_name[name], name
+
+
+def test_matrix_covers_welfare_reads_and_writes_for_every_role_kind():
+    by_name = {}
+    for name, _who, _method, _url, expected, _payload in MATRIX:
+        by_name.setdefault(name, set()).add(expected)
+    welfare = {n for n in by_name if n.startswith("welfare:")}
+    api = {n for n in by_name if n.startswith(("activity-", "shelter-", "fund-", "occasion-", "welfaretotals-"))}
+    for name in welfare | api:
+        assert 200 in by_name[name] or 201 in by_name[name] or 302 in by_name[name], name
+    reads_in_scope = {"welfare:overview", "welfare:activity_detail", "welfare:shelter_detail", "welfare:fund_detail"}
+    reads_in_scope |= {"activity-detail", "shelter-detail", "fund-detail", "welfaretotals-list"}
+    for name in reads_in_scope:
+        assert 404 in by_name[name], name
+    writes = {n for n in welfare if n.endswith(("_create", "_edit", "_advance", "_entry", "_recipients", "_remove"))}
+    writes |= {"activity-list", "activity-detail", "activity-beneficiaries", "shelter-list", "shelter-detail"}
+    writes |= {"shelter-advance", "fund-list", "fund-contribute", "fund-pay", "occasion-list"}
+    for name in writes:
+        assert 403 in by_name[name], name
