@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.shortcuts import get_object_or_404
 
@@ -246,6 +246,17 @@ def welfare_totals(*, path: str, start: datetime.date, end: datetime.date) -> We
         scope_q(path), status__in=[ShelterStatus.APPROVED, ShelterStatus.BUILDING]
     ).count()
     return result
+
+
+def default_year(*, path: str, today: datetime.date) -> int:
+    """The year a welfare page opens on: the current one, or, before anything is recorded in it,
+    the latest year with activities or houses handed over in the scope. Two queries."""
+    latest = [
+        Activity.objects.filter(scope_q(path), held_on__lte=today).aggregate(day=Max("held_on"))["day"],
+        Shelter.objects.filter(scope_q(path), handed_over_on__lte=today).aggregate(day=Max("handed_over_on"))["day"],
+    ]
+    days = [d for d in latest if d is not None]
+    return max(days).year if days else today.year
 
 
 @dataclass

@@ -165,10 +165,11 @@ def overview(request):
     form.is_valid()
     data = form.cleaned_data
     today = timezone.localdate()
-    start = data.get("start") or datetime.date(today.year, 1, 1)
-    end = data.get("end") or datetime.date(today.year, 12, 31)
+    shown = today.year if data.get("start") or data.get("end") else selectors.default_year(path=path, today=today)
+    start = data.get("start") or datetime.date(shown, 1, 1)
+    end = data.get("end") or datetime.date(shown, 12, 31)
     if start > end:
-        start, end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
+        start, end = datetime.date(shown, 1, 1), datetime.date(shown, 12, 31)
     year = data.get("year") or end.year
 
     totals = selectors.welfare_totals(path=path, start=start, end=end)

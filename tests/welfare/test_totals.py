@@ -140,3 +140,12 @@ def test_activity_history_labels_the_linked_members(welfare):
 
     lines = [line for entry in object_history(welfare.a_gifts) for line in entry.lines]
     assert any(line.name == "beneficiaries" and line.after == "2" for line in lines)
+
+
+def test_welfare_pages_open_on_the_latest_year_with_records(welfare):
+    c = welfare
+    assert selectors.default_year(path=c.fed.path, today=D(2026, 11, 22)) == 2025
+    assert selectors.default_year(path=c.b.path, today=D(2025, 3, 1)) == 2025
+    assert selectors.default_year(path=c.a2.path, today=D(2026, 11, 22)) == 2026
+    # Records after `today` (typed ahead) do not move the page into the future.
+    assert selectors.default_year(path=c.fed.path, today=D(2024, 12, 31)) == 2024

@@ -102,12 +102,15 @@ def test_federation_overview_shows_totals_by_program_fund_figures_and_months(w):
     assert reverse("welfare:activity_create") in response.content.decode()
 
 
-def test_overview_defaults_to_this_year_and_the_chairs_own_union(w):
+def test_overview_defaults_to_the_latest_year_with_records_and_the_chairs_own_union(w):
     response = client_for(w.chair_a).get(reverse("welfare:overview"))
     assert response.status_code == 200
-    today = timezone.localdate()
-    assert (response.context["start"], response.context["end"]) == (D(today.year, 1, 1), D(today.year, 12, 31))
+    # The records are from 2025: the page opens on 2025 rather than on an empty current year.
+    assert (response.context["start"], response.context["end"]) == (D(2025, 1, 1), D(2025, 12, 31))
     assert response.context["scope_union"] == w.a
+    response = client_for(w.chair_b).get(reverse("welfare:overview") + "?end=31/12/2030")
+    today = timezone.localdate()
+    assert (response.context["start"], response.context["end"]) == (D(today.year, 1, 1), D(2030, 12, 31))
 
     response = client_for(w.chair_a).get(reverse("welfare:overview") + YEAR_2025)
     rows = {r.program: r for r in response.context["totals"].rows}
