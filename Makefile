@@ -46,6 +46,7 @@ BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432
 bench: install
 	$(PY) bench/seed_demo.py
 	$(PY) bench/import_roll.py --server $(BENCH_POSTGRES)
+	$(PY) bench/welfare_totals.py
 
 # Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
 messages: install
