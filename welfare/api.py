@@ -316,6 +316,43 @@ def _resolve_members(user, rows: list[dict]) -> tuple[list[tuple], list[dict], l
     return resolved, unknown, messages
 
 
+class OrganizedRecordWrites:
+    """Create and change a record organized by a union or the federation, through its services:
+    the capability to record it, the organizer within the caller's reach, the service's
+    ValidationError as a 400. Subclasses name the model, capability, services and fields."""
+
+    model = None
+    capability = ""
+    create_service = None
+    update_service = None
+    update_argument = ""
+    fields = ()
+
+    def create(self, request, *args, **kwargs):
+        _require(request.user, self.capability)
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = dict(serializer.validated_data)
+        federation, union = _organizer(user, data)
+        _require_edit(user, self.model(federation=federation, union=union))
+        create = type(self).create_service
+        serializer.instance = _run(
+            lambda: create(federation=federation, union=union, by=user, request=self.request, **data)
+        )
+
+    def update(self, request, *args, **kwargs):
+        _require_edit(request.user, self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k in self.fields}
+        update = type(self).update_service
+        record = {self.update_argument: serializer.instance}
+        serializer.instance = _run(lambda: update(**record, by=self.request.user, request=self.request, **data))
+
+
 @extend_schema_view(
     list=extend_schema(summary="Welfare activities visible to the caller"),
     retrieve=extend_schema(summary="One welfare activity"),
@@ -323,6 +360,7 @@ def _resolve_members(user, rows: list[dict]) -> tuple[list[tuple], list[dict], l
     partial_update=extend_schema(summary="Change a welfare activity"),
 )
 class ActivityViewSet(
+    OrganizedRecordWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -334,34 +372,15 @@ class ActivityViewSet(
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    model = Activity
+    capability = Cap.MANAGE_WELFARE
+    create_service = services.activity_create
+    update_service = services.activity_update
+    update_argument = "activity"
+    fields = services.ACTIVITY_FIELDS
 
     def get_queryset(self):
         return selectors.activities_for(self.request.user).select_related("federation")
-
-    def create(self, request, *args, **kwargs):
-        _require(request.user, Cap.MANAGE_WELFARE)
-        return super().create(request, *args, **kwargs)
-
-    def perform_create(self, serializer):
-        user = self.request.user
-        data = dict(serializer.validated_data)
-        federation, union = _organizer(user, data)
-        _require_edit(user, Activity(federation=federation, union=union))
-        serializer.instance = _run(
-            lambda: services.activity_create(federation=federation, union=union, by=user, request=self.request, **data)
-        )
-
-    def update(self, request, *args, **kwargs):
-        _require_edit(request.user, self.get_object())
-        return super().update(request, *args, **kwargs)
-
-    def perform_update(self, serializer):
-        data = {k: v for k, v in serializer.validated_data.items() if k in services.ACTIVITY_FIELDS}
-        serializer.instance = _run(
-            lambda: services.activity_update(
-                activity=serializer.instance, by=self.request.user, request=self.request, **data
-            )
-        )
 
     @extend_schema(
         methods=["GET"],
@@ -523,6 +542,7 @@ class AdvanceSerializer(serializers.Serializer):
     partial_update=extend_schema(summary="Change a Union Shelter's data (the status moves by `advance`)"),
 )
 class ShelterViewSet(
+    OrganizedRecordWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -534,34 +554,15 @@ class ShelterViewSet(
     serializer_class = ShelterSerializer
     filterset_class = ShelterFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    model = Shelter
+    capability = Cap.MANAGE_SHELTERS
+    create_service = services.shelter_create
+    update_service = services.shelter_update
+    update_argument = "shelter"
+    fields = services.SHELTER_FIELDS
 
     def get_queryset(self):
         return selectors.shelters_for(self.request.user).select_related("federation")
-
-    def create(self, request, *args, **kwargs):
-        _require(request.user, Cap.MANAGE_SHELTERS)
-        return super().create(request, *args, **kwargs)
-
-    def perform_create(self, serializer):
-        user = self.request.user
-        data = dict(serializer.validated_data)
-        federation, union = _organizer(user, data)
-        _require_edit(user, Shelter(federation=federation, union=union))
-        serializer.instance = _run(
-            lambda: services.shelter_create(federation=federation, union=union, by=user, request=self.request, **data)
-        )
-
-    def update(self, request, *args, **kwargs):
-        _require_edit(request.user, self.get_object())
-        return super().update(request, *args, **kwargs)
-
-    def perform_update(self, serializer):
-        data = {k: v for k, v in serializer.validated_data.items() if k in services.SHELTER_FIELDS}
-        serializer.instance = _run(
-            lambda: services.shelter_update(
-                shelter=serializer.instance, by=self.request.user, request=self.request, **data
-            )
-        )
 
     @extend_schema(
         request=AdvanceSerializer, responses=ShelterSerializer, summary="Move the shelter along its pipeline"
