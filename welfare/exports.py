@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from members.exports import XLSX, neutralize
 from members.models import Member
@@ -291,9 +291,9 @@ def totals_xlsx(totals: WelfareTotals, *, scope_name: str) -> bytes:
     counted once across programs), then the funds."""
     book = _Book(_("Welfare totals"))
     book.title(0, _("Welfare totals: %(scope)s") % {"scope": scope_name})
-    book.cell(1, 0, _("From"), cell_format=book.formats["bold"])
+    book.cell(1, 0, pgettext("start of a period", "From"), cell_format=book.formats["bold"])
     book.cell(1, 1, totals.start, DATE)
-    book.cell(1, 2, _("to"), cell_format=book.formats["bold"])
+    book.cell(1, 2, pgettext("end of a period", "To"), cell_format=book.formats["bold"])
     book.cell(1, 3, totals.end, DATE)
     row = book.table(3, TOTALS_COLUMNS, totals.rows, number=False, total=False)
     book.cell(row, 0, _("Total"), cell_format=book.formats["total_label"])
