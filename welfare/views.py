@@ -171,6 +171,11 @@ def overview(request):
     if start > end:
         start, end = datetime.date(shown, 1, 1), datetime.date(shown, 12, 31)
     year = data.get("year") or end.year
+    if not form.errors:
+        # Show the period and year the page is about in the filter, not empty boxes.
+        shown_filter = {**request.GET.dict(), "start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
+        form = OverviewForm({**shown_filter, "year": year}, unions=unions, scope_label=_own_unit_name(user))
+        form.is_valid()
 
     totals = selectors.welfare_totals(path=path, start=start, end=end)
     months = selectors.monthly_totals(path=path, year=year)

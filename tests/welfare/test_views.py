@@ -108,6 +108,7 @@ def test_overview_defaults_to_the_latest_year_with_records_and_the_chairs_own_un
     # The records are from 2025: the page opens on 2025 rather than on an empty current year.
     assert (response.context["start"], response.context["end"]) == (D(2025, 1, 1), D(2025, 12, 31))
     assert response.context["scope_union"] == w.a
+    assert 'value="01/01/2025"' in response.content.decode()  # the filter shows the period shown
     response = client_for(w.chair_b).get(reverse("welfare:overview") + "?end=31/12/2030")
     today = timezone.localdate()
     assert (response.context["start"], response.context["end"]) == (D(today.year, 1, 1), D(2030, 12, 31))
