@@ -252,3 +252,5 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 # Recipients lists of a welfare activity are validated and written within the request.
 WELFARE_RECIPIENTS_MAX_ROWS = env_int("WELFARE_RECIPIENTS_MAX_ROWS", 20_000)
+# Unit files imported in the admin are validated and written within the request.
+UNION_IMPORT_MAX_ROWS = env_int("UNION_IMPORT_MAX_ROWS", 5_000)
