@@ -345,3 +345,45 @@ def test_leader_sees_masked_citizen_ids_and_no_birth_dates(page, live_cast, shoo
     expect(main).not_to_contain_text("17/05/1990")
     expect(page.get_by_role("link", name="Sửa")).to_have_count(0)
     shoot(page, "member-leader")
+
+
+def test_chair_records_tet_gifts_on_a_phone_and_sees_them_in_the_welfare_totals(new_page, live_cast, shoot):
+    page = new_page(viewport=PHONE)
+    log_in(page, "chair_a")
+    page.locator(".navbar-toggler").click()
+    page.locator("#mainnav").get_by_role("link", name="Chăm lo đời sống").click()
+    expect(page).to_have_url(re.compile(r"/welfare/$"))
+    page.get_by_role("link", name="Ghi nhận hoạt động").first.click()
+
+    expect(page).to_have_url(re.compile(r"/welfare/activities/new/"))
+    form = page.locator("main form")
+    form.locator("[name=program]").select_option("tet_care")
+    form.locator("[name=title]").fill("Quà Tết cho đoàn viên khó khăn")
+    form.locator("[name=held_on]").fill("20/01/2025")
+    form.locator("[name=person_times]").fill("25")
+    form.locator("[name=amount_union_funds]").fill("1.500.000")
+    form.locator("[name=amount_sponsors]").fill("-2.000.000")  # a negative amount is refused on its field
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-welfare-activity-new")
+    form.locator("button[type=submit]").click()
+
+    sponsors = page.locator("main form [name=amount_sponsors]")
+    expect(sponsors).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("main form [name=title]")).to_have_value("Quà Tết cho đoàn viên khó khăn")
+    sponsors.fill("2.000.000")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/welfare/activities/\d+/$"))
+    expect(page.get_by_role("alert")).to_contain_text("Đã ghi nhận hoạt động “Quà Tết cho đoàn viên khó khăn”")
+    expect(page.locator("main")).to_contain_text("3.500.000")
+    expect(page.locator("main")).to_contain_text("20/01/2025")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-welfare-activity")
+
+    page.goto("/welfare/?start=01/01/2025&end=31/12/2025")
+    expect(page.locator("[data-figure=person_times]")).to_have_text("25")
+    expect(page.locator("[data-figure=amount]")).to_have_text("3.500.000")
+    expect(page.locator("main")).to_contain_text("Chăm lo Tết")
+    expect(page.locator("#welfare-chart")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-welfare-overview")
