@@ -475,7 +475,8 @@ def child_copy(path: Path, _limit) -> dict:
     block = transaction.atomic()
     block.__enter__()
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY members_member ({columns}) FROM STDIN", _Stream(lines()), size=1 << 16)
+        # `size` positionally: with DEBUG on, Django's CursorDebugWrapper.copy_expert takes no keywords.
+        cursor.copy_expert(f"COPY members_member ({columns}) FROM STDIN", _Stream(lines()), 1 << 16)
     commit_started = time.perf_counter()
     block.__exit__(None, None, None)
     finished = time.perf_counter()
