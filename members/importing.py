@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import connection
@@ -519,26 +520,36 @@ class ValidRows:
 
 
 @dataclass
-class Outcome:
+class FileOutcome:
+    """What importing a file reports (§4's JSON): `status` ("imported"; "valid": a check without
+    errors; "invalid": nothing written), the rows read, the counts named in `REPORTED`, then
+    warnings and errors. The roll, unit and recipients imports each add their counts."""
+
+    REPORTED: ClassVar[tuple[str, ...]] = ()
+
     status: str = "invalid"
     rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
-    changes: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "status": self.status,
             "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
+            **{name: getattr(self, name) for name in self.REPORTED},
             "warnings": [w.as_dict() for w in self.warnings],
             "errors": [e.as_dict() for e in self.errors],
         }
+
+
+@dataclass
+class Outcome(FileOutcome):
+    REPORTED: ClassVar[tuple[str, ...]] = ("created", "updated", "unchanged")
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: dict = field(default_factory=dict)
 
 
 @dataclass

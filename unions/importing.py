@@ -42,6 +42,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,7 +55,7 @@ from django.utils.translation import gettext_lazy
 from federation.models import Cap
 from federation.text import clean_text, fold
 from members import validation as v
-from members.importing import Column, FileRefused, Issue, Layout, Table, open_table
+from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, Table, open_table
 
 from . import services
 from .forms import TAX_CODE
@@ -104,29 +105,15 @@ LAYOUT = Layout(
 
 
 @dataclass
-class UnitsOutcome:
-    """`status`: "imported", "valid" (a check only, no errors) or "invalid" (nothing written).
-    `rows`: rows read (blank ones skipped); `created`, `updated`, `unchanged`: units (in a check:
-    what would be)."""
+class UnitsOutcome(FileOutcome):
+    """`rows`: rows read (blank ones skipped); `created`, `updated`, `unchanged`: units (in a
+    check: what would be)."""
 
-    status: str = "invalid"
-    rows: int = 0
+    REPORTED: ClassVar[tuple[str, ...]] = ("created", "updated", "unchanged")
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "status": self.status,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "warnings": [w.as_dict() for w in self.warnings],
-            "errors": [e.as_dict() for e in self.errors],
-        }
 
 
 def max_rows() -> int:

@@ -32,8 +32,9 @@ import csv
 import datetime
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import xlsxwriter
 from django.conf import settings
@@ -46,7 +47,7 @@ from django.utils.translation import gettext_lazy
 from federation.text import clean_text, fold
 from members import validation as v
 from members.importing import COLUMNS as ROLL_COLUMNS
-from members.importing import Column, FileRefused, Issue, Layout, Table, open_table
+from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, Table, open_table
 from members.models import Member, MemberStatus
 
 from .models import Beneficiary
@@ -84,27 +85,14 @@ LAYOUT = Layout(
 
 
 @dataclass
-class RecipientsOutcome:
-    """`status`: "imported", "valid" (a check only, no errors) or "invalid" (nothing written).
-    `rows`: rows read (blank ones skipped); `added`: members linked by this file (in a check:
+class RecipientsOutcome(FileOutcome):
+    """`rows`: rows read (blank ones skipped); `added`: members linked by this file (in a check:
     who would be); `already`: members of the file already linked to the activity."""
 
-    status: str = "invalid"
-    rows: int = 0
+    REPORTED: ClassVar[tuple[str, ...]] = ("added", "already")
+
     added: int = 0
     already: int = 0
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "status": self.status,
-            "rows": self.rows,
-            "added": self.added,
-            "already": self.already,
-            "warnings": [w.as_dict() for w in self.warnings],
-            "errors": [e.as_dict() for e in self.errors],
-        }
 
 
 def max_rows() -> int:
