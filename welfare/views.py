@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.models import Cap
@@ -502,10 +503,11 @@ def shelter_create(request):
     )
 
 
+# Lazy: built once at import, read in each request's language.
 ADVANCE_LABELS = {
-    ShelterStatus.BUILDING: (_("Start building"), _("Building started on")),
-    ShelterStatus.HANDED_OVER: (_("Hand over"), _("Handed over on")),
-    ShelterStatus.CANCELLED: (_("Cancel"), _("Cancelled on")),
+    ShelterStatus.BUILDING: (gettext_lazy("Start building"), gettext_lazy("Building started on")),
+    ShelterStatus.HANDED_OVER: (gettext_lazy("Hand over"), gettext_lazy("Handed over on")),
+    ShelterStatus.CANCELLED: (gettext_lazy("Cancel"), gettext_lazy("Cancelled on")),
 }
 
 

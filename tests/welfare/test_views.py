@@ -609,6 +609,12 @@ def test_roles_without_the_shelter_pipeline_cannot_approve(w, who):
     assert Shelter.objects.count() == 2
 
 
+def test_shelter_step_buttons_read_in_the_users_language(w):
+    assert "Khởi công" in text(client_for(w.officer).get(w.pending.get_absolute_url()))
+    english_page = text(english(w.officer).get(w.pending.get_absolute_url()))
+    assert "Start building" in english_page and "Hand over" in english_page and "Khởi công" not in english_page
+
+
 def test_shelter_page_offers_the_next_steps(w):
     response = client_for(w.officer).get(w.pending.get_absolute_url())
     assert response.status_code == 200
