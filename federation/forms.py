@@ -5,6 +5,24 @@ from .models import User
 from .services import check_role_unit
 
 
+def posted(request):
+    """The submitted data, or None for a GET: an empty POST still validates (and shows what is
+    missing), which `request.POST or None` would not."""
+    return request.POST if request.method == "POST" else None
+
+
+def attach_errors(form, exc: ValidationError, aliases: dict | None = None) -> None:
+    """Put a service's ValidationError on the form field it is about; `aliases` maps the
+    service's names to the form's (`on` → `joined_on`), anything else goes to the form."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            field = aliases.get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -21,8 +39,7 @@ class RoleUnitMixin:
             try:
                 check_role_unit(role=data["role"], federation=data.get("federation"), union=data.get("union"))
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
+                attach_errors(self, exc)
         return data
 
 

@@ -9,16 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from federation.forms import attach_errors, posted
 from federation.models import Cap
 from federation.selectors import object_history
+from federation.views import attachment
 from unions.models import Level, Status, Union
-from unions.selectors import get_union_for_user
+from unions.selectors import filter_unions, get_union_for_user
 
 from . import exports, selectors, services
 from .forms import (
@@ -60,29 +62,6 @@ PERSONAL_FIELDS = frozenset(
 # --- access helpers and small reads ----------------------------------------------------------
 
 
-def _filter_unions(user):
-    """Unions offered by the list's union filter: everything the user may see."""
-    return list(Union.objects.visible_to(user).only("pk", "code", "name", "level", "path").order_by("search_text"))
-
-
-def _posted(request):
-    """The submitted data, or None for a GET: an empty POST still validates (and shows what is
-    missing), which `request.POST or None` would not."""
-    return request.POST if request.method == "POST" else None
-
-
-def _attach_errors(form, exc: ValidationError, aliases: dict | None = None):
-    """Put a service's ValidationError on the form field it is about (services name some
-    fields differently: `on` is the form's date field)."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 # --- the roll ------------------------------------------------------------------------------
 
 
@@ -92,7 +71,7 @@ def _filtered_members(request):
     union_pk = request.GET.get("union", "")
     scope_union = get_union_for_user(user, int(union_pk)) if union_pk.isdigit() else None
     personal = user.can(Cap.VIEW_PERSONAL_DATA)
-    unions = _filter_unions(user)
+    unions = filter_unions(user)
     form = MemberFilterForm(request.GET, unions=unions, personal=personal)
     form.is_valid()
     filters = form.cleaned_data
@@ -192,13 +171,13 @@ def admit(request):
         union_field = UnionChoiceField(label=_("Grassroots union"), queryset=choices, empty_label="—")
         filterable(union_field.widget)
     federation = union.federation if union else user.federation
-    form = MemberForm(_posted(request), federation=federation, union_field=union_field)
+    form = MemberForm(posted(request), federation=federation, union_field=union_field)
     if request.method == "POST" and form.is_valid():
         target = union or form.cleaned_data["union"]
         try:
             member = services.member_admit(union=target, by=user, request=request, **form.member_data())
         except ValidationError as exc:
-            _attach_errors(form, exc, {"on": "joined_on"})
+            attach_errors(form, exc, {"on": "joined_on"})
         else:
             messages.success(
                 request, _("%(name)s was admitted to %(union)s.") % {"name": member.full_name, "union": target.name}
@@ -213,12 +192,12 @@ def edit(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
     # The form writes into its instance while validating: give it a copy, so the service
     # still sees the stored values and records what changed.
-    form = MemberForm(_posted(request), instance=copy.copy(member), federation=member.federation)
+    form = MemberForm(posted(request), instance=copy.copy(member), federation=member.federation)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(member=member, by=request.user, request=request, **form.member_data())
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Changes to %(name)s were saved.") % {"name": member.full_name})
             return redirect(member)
@@ -237,7 +216,7 @@ def _action_page(request, member, form, *, title, submit, danger=False, intro=""
 @require_http_methods(["GET", "POST"])
 def leave(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
-    form = LeaveForm(_posted(request))
+    form = LeaveForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.member_leave(
@@ -249,7 +228,7 @@ def leave(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("%(name)s has left the union.") % {"name": member.full_name})
             return redirect(member)
@@ -269,12 +248,12 @@ def leave(request, pk):
 @require_http_methods(["GET", "POST"])
 def decease(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
-    form = DeceaseForm(_posted(request))
+    form = DeceaseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.member_decease(member=member, on=form.cleaned_data["on"], by=request.user, request=request)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The death of %(name)s was recorded.") % {"name": member.full_name})
             return redirect(member)
@@ -287,7 +266,7 @@ def readmit(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
     unions = selectors.managed_unions(request.user)
     initial = {"union": member.union_id} if unions.filter(pk=member.union_id).exists() else {}
-    form = ReadmitForm(_posted(request), unions=unions, initial=initial)
+    form = ReadmitForm(posted(request), unions=unions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_readmit(
@@ -298,7 +277,7 @@ def readmit(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("%(name)s was readmitted.") % {"name": member.full_name})
             return redirect(member)
@@ -316,7 +295,7 @@ def transfer(request, pk):
         .exclude(pk=member.union_id)
         .order_by("search_text")
     )
-    form = TransferForm(_posted(request), unions=unions)
+    form = TransferForm(posted(request), unions=unions)
     if request.method == "POST" and form.is_valid():
         to_union = form.cleaned_data["to_union"]
         try:
@@ -330,7 +309,7 @@ def transfer(request, pk):
             )
             direct = transfer_.status == TransferStatus.ACCEPTED
         except ValidationError as exc:
-            _attach_errors(form, exc, {"on": "effective_on", "union": "to_union"})
+            attach_errors(form, exc, {"on": "effective_on", "union": "to_union"})
         else:
             if direct:
                 message = _("%(name)s now belongs to %(union)s.")
@@ -353,7 +332,7 @@ def transfer(request, pk):
 @require_http_methods(["GET", "POST"])
 def party(request, pk):
     member = selectors.get_rw_member_for_user(request.user, pk)
-    form = PartyForm(_posted(request), member=member)
+    form = PartyForm(posted(request), member=member)
     if request.method == "POST" and form.is_valid():
         changes = form.changes
         try:
@@ -366,7 +345,7 @@ def party(request, pk):
             )
         except ValidationError as exc:
             member.refresh_from_db()
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The Party dates of %(name)s were saved.") % {"name": member.full_name})
             return redirect(member)
@@ -437,20 +416,13 @@ def transfer_refuse(request, pk):
 # --- roll files: template, export, import ----------------------------------------------------
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 @require_GET
 def template(request):
     """The empty import template (.xlsx with instructions, or .csv)."""
     if request.GET.get("format") == "csv":
-        return _download(exports.template_csv(), "mau-danh-sach-doan-vien.csv", "text/csv; charset=utf-8")
-    return _download(exports.template_xlsx(), "mau-danh-sach-doan-vien.xlsx", exports.XLSX)
+        return attachment(exports.template_csv(), "mau-danh-sach-doan-vien.csv", "text/csv; charset=utf-8")
+    return attachment(exports.template_xlsx(), "mau-danh-sach-doan-vien.xlsx", exports.XLSX)
 
 
 @login_required
@@ -463,12 +435,12 @@ def export(request):
     unit = scope_union or request.user.unit
     stem = f"doan-vien-{(unit.code if unit else 'all').lower()}-{timezone.localdate():%Y%m%d}"
     if request.GET.get("format") == "csv":
-        return _download(exports.roll_csv(members), f"{stem}.csv", "text/csv; charset=utf-8")
+        return attachment(exports.roll_csv(members), f"{stem}.csv", "text/csv; charset=utf-8")
     title = _("Members of %(unit)s on %(day)s") % {
         "unit": unit.name if unit else "",
         "day": timezone.localdate().strftime("%d/%m/%Y"),
     }
-    return _download(exports.roll_xlsx(members, title=title), f"{stem}.xlsx", exports.XLSX)
+    return attachment(exports.roll_xlsx(members, title=title), f"{stem}.xlsx", exports.XLSX)
 
 
 @login_required
@@ -559,7 +531,7 @@ def import_errors(request, pk):
     if not batch.errors:
         raise Http404
     stem = batch.filename.rsplit(".", 1)[0]
-    return _download(exports.annotated_workbook(batch), f"{stem}-loi.xlsx", exports.XLSX)
+    return attachment(exports.annotated_workbook(batch), f"{stem}-loi.xlsx", exports.XLSX)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from federation.forms import attach_errors
 from federation.models import Cap
 from federation.selectors import object_history
 from members.forms import period_default
@@ -149,7 +150,7 @@ def create(request):
                 federation=federation, parent=parent, by=request.user, request=request, **data
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Unit “%(name)s” was created.") % {"name": union.name})
             return redirect(union)
@@ -178,16 +179,8 @@ def edit(request, pk):
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Changes to “%(name)s” were saved.") % {"name": union.name})
             return redirect(union)
     return render(request, "unions/form.html", {"form": form, "union": union, "federation": union.federation})
-
-
-def _attach_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -20,14 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from federation.forms import attach_errors, posted
 from federation.models import Cap
 from federation.selectors import HistoryLine, object_history
+from federation.views import attachment
 from members.importing import COLUMNS
 from members.models import Member
-from unions.models import Level, Union
-from unions.selectors import get_union_for_user
+from unions.models import Level
+from unions.selectors import filter_unions, get_union_for_user
 
 from . import recipients, selectors, services
+from .exports import XLSX
 from .forms import (
     FEDERATION,
     ActivityFilterForm,
@@ -47,32 +49,9 @@ from .forms import (
 from .models import SOURCES, Beneficiary, EntryKind, Program, Shelter, ShelterStatus
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- small helpers -------------------------------------------------------------------------------
-
-
-def _posted(request):
-    """The submitted data, or None for a GET: an empty POST still validates (and shows what is
-    missing), which `request.POST or None` would not."""
-    return request.POST if request.method == "POST" else None
-
-
-def _attach_errors(form, exc: ValidationError, aliases: dict | None = None):
-    """Put a service's ValidationError on the form field it is about."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _visible_unions(user):
-    """The unions a filter offers: everything the user may see, one query."""
-    return list(Union.objects.visible_to(user).only("pk", "code", "name", "level", "path").order_by("search_text"))
 
 
 def _union_param(request):
@@ -125,13 +104,6 @@ def _organizer_federation(user, union):
     return union.federation if union is not None else user.federation
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _form_page(request, form, *, title, submit, cancel_url, crumbs, subtitle="", intro=""):
     """The one create/edit page: the form's fieldsets in a card."""
     return render(
@@ -161,7 +133,7 @@ def overview(request):
     if scope_union is None and user.union_id:
         scope_union = user.union
     path = scope_union.path if scope_union else (user.scope_path or "")
-    unions = _visible_unions(user)
+    unions = filter_unions(user)
     form = OverviewForm(request.GET, unions=unions, scope_label=_own_unit_name(user))
     form.is_valid()
     data = form.cleaned_data
@@ -235,7 +207,7 @@ def overview(request):
 def activities(request):
     scope_union = _scope_union(request)
     user = request.user
-    unions = _visible_unions(user)
+    unions = filter_unions(user)
     form = ActivityFilterForm(request.GET, unions=unions, occasions=selectors.occasions_for(user))
     form.is_valid()
     data = form.cleaned_data
@@ -272,7 +244,7 @@ def activity_create(request):
     user = request.user
     program = request.GET.get("program", "")
     form = ActivityForm(
-        _posted(request),
+        posted(request),
         occasions=selectors.occasions_for(user),
         organizer=organizer,
         initial={"program": program} if program in Program.values else {},
@@ -288,7 +260,7 @@ def activity_create(request):
                 **form.activity_data(),
             )
         except ValidationError as exc:
-            _attach_errors(form, exc, {"union": "organizer"})
+            attach_errors(form, exc, {"union": "organizer"})
         else:
             messages.success(request, _("The activity “%(title)s” was recorded.") % {"title": activity.title})
             return redirect(activity)
@@ -342,13 +314,13 @@ def activity_detail(request, pk):
 def activity_edit(request, pk):
     activity = selectors.get_rw_activity_for_user(request.user, pk)
     form = ActivityForm(
-        _posted(request), occasions=selectors.occasions_for(request.user), initial=activity_initial(activity)
+        posted(request), occasions=selectors.occasions_for(request.user), initial=activity_initial(activity)
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(activity=activity, by=request.user, request=request, **form.activity_data())
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Changes to “%(title)s” were saved.") % {"title": activity.title})
             return redirect(activity)
@@ -428,8 +400,8 @@ def recipients_template(request):
     """The empty list of recipients (.xlsx, or .csv with `?format=csv`)."""
     _viewer(request.user)
     if request.GET.get("format") == "csv":
-        return _download(recipients.template_csv(), "mau-danh-sach-nguoi-nhan.csv", "text/csv; charset=utf-8")
-    return _download(recipients.template_xlsx(), "mau-danh-sach-nguoi-nhan.xlsx", XLSX)
+        return attachment(recipients.template_csv(), "mau-danh-sach-nguoi-nhan.csv", "text/csv; charset=utf-8")
+    return attachment(recipients.template_xlsx(), "mau-danh-sach-nguoi-nhan.xlsx", XLSX)
 
 
 # --- Union Shelters ------------------------------------------------------------------------------
@@ -440,7 +412,7 @@ def recipients_template(request):
 def shelters(request):
     scope_union = _scope_union(request)
     user = request.user
-    unions = _visible_unions(user)
+    unions = filter_unions(user)
     this_year = timezone.localdate().year
     years = set(Shelter.objects.visible_to(user).order_by().values_list("year", flat=True).distinct())
     years |= set(range(this_year - 5, this_year + 1))
@@ -474,7 +446,7 @@ def shelter_create(request):
     """Approve a Union Shelter for a member (by the federation or a direct-superior union)."""
     organizer = _organizer_field(request.user, shelters=True, initial_union=_union_param(request))
     user = request.user
-    form = ShelterForm(_posted(request), members=_members_for(user), organizer=organizer)
+    form = ShelterForm(posted(request), members=_members_for(user), organizer=organizer)
     if request.method == "POST" and form.is_valid():
         union = form.cleaned_data["organizer"]
         try:
@@ -486,7 +458,7 @@ def shelter_create(request):
                 **form.shelter_data(),
             )
         except ValidationError as exc:
-            _attach_errors(form, exc, {"union": "organizer"})
+            attach_errors(form, exc, {"union": "organizer"})
         else:
             messages.success(
                 request, _("The Union Shelter for %(name)s was approved.") % {"name": shelter.member.full_name}
@@ -552,7 +524,7 @@ def shelter_edit(request, pk):
     shelter = selectors.get_rw_shelter_for_user(request.user, pk)
     settled = shelter.status in (ShelterStatus.HANDED_OVER, ShelterStatus.CANCELLED)
     form = ShelterForm(
-        _posted(request),
+        posted(request),
         members=_members_for(request.user),
         current_member=shelter.member,
         initial=shelter_initial(shelter),
@@ -562,7 +534,7 @@ def shelter_edit(request, pk):
         try:
             services.shelter_update(shelter=shelter, by=request.user, request=request, **form.shelter_data())
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Changes to the Union Shelter were saved."))
             return redirect(shelter)
@@ -600,7 +572,7 @@ def shelter_advance(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -639,7 +611,7 @@ def funds(request):
 def fund_create(request):
     organizer = _organizer_field(request.user, initial_union=_union_param(request))
     user = request.user
-    form = FundForm(_posted(request), organizer=organizer)
+    form = FundForm(posted(request), organizer=organizer)
     if request.method == "POST" and form.is_valid():
         union = form.cleaned_data["organizer"]
         try:
@@ -653,7 +625,7 @@ def fund_create(request):
                 request=request,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc, {"union": "organizer", "__all__": "name"})
+            attach_errors(form, exc, {"union": "organizer", "__all__": "name"})
         else:
             messages.success(request, _("The fund “%(name)s” was opened.") % {"name": fund.name})
             return redirect(fund)
@@ -724,7 +696,7 @@ def fund_entry(request, pk):
             else:
                 services.fund_contribute(**common)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             payout = kind == EntryKind.PAYOUT
             messages.success(request, _("The payout was recorded.") if payout else _("The contribution was recorded."))
@@ -755,7 +727,7 @@ def occasion_create(request):
     """Occasions and campaigns are the federation's: its own staff name them."""
     if not _may_create_occasions(request.user):
         raise PermissionDenied
-    form = OccasionForm(_posted(request))
+    form = OccasionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             occasion = services.occasion_create(
@@ -767,7 +739,7 @@ def occasion_create(request):
                 request=request,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc, {"__all__": "name"})
+            attach_errors(form, exc, {"__all__": "name"})
         else:
             messages.success(request, _("The occasion “%(name)s” was added.") % {"name": occasion.name})
             return redirect(reverse("welfare:occasions"))
