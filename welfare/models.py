@@ -212,7 +212,8 @@ class Beneficiary(models.Model):
 
     class Meta:
         verbose_name = _("beneficiary")
-        verbose_name_plural = _("beneficiaries")
+        # Also the label of the linked-members count in an activity's history.
+        verbose_name_plural = _("members known by name")
         ordering = ["member__sort_name", "pk"]
         constraints = [
             models.UniqueConstraint(

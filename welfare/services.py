@@ -190,16 +190,15 @@ def beneficiaries_add(*, activity: Activity, rows, by, request=None) -> tuple[in
 
 @transaction.atomic
 def beneficiary_remove(*, beneficiary: Beneficiary, by, request=None) -> None:
+    """Take a member off an activity's list: the activity's history shows the count, the
+    audit trail keeps who was removed."""
     activity = beneficiary.activity
     count = activity.beneficiaries.count()
+    audit_log(actor=by, obj=beneficiary, action=AuditLog.Action.DELETE, request=request,
+              changes={"member": [str(beneficiary.member), None]})  # fmt: skip
     beneficiary.delete()
-    audit_log(
-        actor=by,
-        obj=activity,
-        action=AuditLog.Action.UPDATE,
-        changes={"beneficiaries": [count, count - 1], "removed": [str(beneficiary.member), None]},
-        request=request,
-    )
+    audit_log(actor=by, obj=activity, action=AuditLog.Action.UPDATE, changes={"beneficiaries": [count, count - 1]},
+              request=request)  # fmt: skip
 
 
 # --- Union Shelters ----------------------------------------------------------------------------

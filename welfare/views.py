@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from federation.forms import attach_errors, posted
 from federation.models import Cap
-from federation.selectors import HistoryLine, object_history
+from federation.selectors import object_history
 from federation.views import attachment
 from members.importing import COLUMNS
 from members.models import Member
@@ -274,18 +274,6 @@ def activity_create(request):
     )
 
 
-def _activity_history(activity):
-    """The activity's history. Linking members logs their count under "beneficiaries", the
-    name of a reverse relation, which object_history cannot label: the line is made here."""
-    history = object_history(activity, hide=frozenset({"beneficiaries"}))
-    for item in history:
-        pair = item.entry.changes.get("beneficiaries")
-        if isinstance(pair, list) and len(pair) == 2:
-            before, after = (formats.number_format(n, force_grouping=True) if isinstance(n, int) else "—" for n in pair)
-            item.lines.insert(0, HistoryLine("beneficiaries", _("Members known by name"), before, after))
-    return history
-
-
 def _activity_context(request, activity, *, upload_form=None):
     user = request.user
     beneficiaries = activity.beneficiaries.select_related("member__union").order_by("member__sort_name", "pk")
@@ -298,7 +286,7 @@ def _activity_context(request, activity, *, upload_form=None):
         "personal": user.can(Cap.VIEW_PERSONAL_DATA),
         "can_edit": can_edit,
         "upload_form": (upload_form or RecipientsForm()) if can_edit else None,
-        "history": _activity_history(activity),
+        "history": object_history(activity),
     }
 
 
