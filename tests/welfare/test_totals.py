@@ -149,3 +149,20 @@ def test_welfare_pages_open_on_the_latest_year_with_records(welfare):
     assert selectors.default_year(path=c.a2.path, today=D(2026, 11, 22)) == 2026
     # Records after `today` (typed ahead) do not move the page into the future.
     assert selectors.default_year(path=c.fed.path, today=D(2024, 12, 31)) == 2024
+
+
+def test_linking_members_checks_their_unions_in_a_constant_number_of_queries(welfare, django_assert_max_num_queries):
+    c = welfare
+    extra = [member(c.a, full_name=f"Đoàn Viên Số {i}") for i in range(12)]
+    plain = list(type(c.m_a).objects.filter(pk__in=[m.pk for m in extra]))  # unions not loaded
+    activity = services.activity_create(federation=c.fed, union=c.d1, program=Program.HARDSHIP, title="Thăm hỏi",
+                                        held_on=D(2025, 3, 1), person_times=1, by=c.officer)  # fmt: skip
+    with django_assert_max_num_queries(10):
+        added, already = services.beneficiaries_add(
+            activity=activity, rows=[(m, None, "") for m in plain], by=c.officer
+        )
+    assert (added, already) == (12, 0)
+    activity.refresh_from_db()
+    assert activity.person_times == 12
+    with pytest.raises(ValidationError):
+        services.beneficiaries_add(activity=activity, rows=[(c.m_b, None, "")], by=c.officer)  # B is not under D1
