@@ -23,6 +23,16 @@ def attach_errors(form, exc: ValidationError, aliases: dict | None = None) -> No
         form.add_error(None, exc)
 
 
+def write_or_errors(form, write, aliases: dict | None = None):
+    """Run a service `write` for a valid form: what it returns, or None with the service's
+    ValidationError put on the form (see `attach_errors`)."""
+    try:
+        return write()
+    except ValidationError as exc:
+        attach_errors(form, exc, aliases)
+        return None
+
+
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -485,7 +485,7 @@ class ShelterSerializer(serializers.ModelSerializer):
             self.fields["union"].read_only = True
 
     def get_organizer(self, obj) -> str:
-        return obj.union.name if obj.union_id else obj.federation.name
+        return obj.organizer.name
 
     def validate(self, attrs):
         citizen_id = re.sub(r"[\s.]", "", attrs.pop("citizen_id", ""))
@@ -619,7 +619,7 @@ class FundSerializer(serializers.ModelSerializer):
             self.fields["union"].queryset = _units_for(user)
 
     def get_holder(self, obj) -> str:
-        return obj.union.name if obj.union_id else obj.federation.name
+        return obj.organizer.name
 
 
 class FundFilter(UnderFilterMixin, filters.FilterSet):
@@ -752,14 +752,12 @@ class OccasionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     def create(self, request, *args, **kwargs):
         # Occasions are the federation's own: unions record activities under them.
-        if not request.user.can(Cap.MANAGE_WELFARE) or request.user.union_id:
+        if not selectors.may_create_occasions(request.user):
             raise exceptions.PermissionDenied
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        user = self.request.user
-        if user.federation is None:
-            raise serializers.ValidationError(_("Your account belongs to no federation."))
+        user = self.request.user  # may_create_occasions: a federation's own account
         serializer.instance = _run(
             lambda: services.occasion_create(
                 federation=user.federation, by=user, request=self.request, **serializer.validated_data

@@ -50,11 +50,11 @@ class Column:
 
 
 def _organizer_name(record) -> str:
-    return record.union.name if record.union_id else record.federation.name
+    return record.organizer.name
 
 
 def _organizer_code(record) -> str:
-    return record.union.code if record.union_id else record.federation.code
+    return record.organizer.code
 
 
 ACTIVITY_COLUMNS = [
@@ -279,7 +279,7 @@ def fund_entries_xlsx(fund: Fund, queryset) -> bytes:
     book = _Book(_("Fund entries"))
     book.title(0, fund.name)
     book.cell(1, 0, capfirst(_field(Fund, "union")), cell_format=book.formats["bold"])
-    book.cell(1, 1, fund.union.name if fund.union_id else fund.federation.name)
+    book.cell(1, 1, fund.organizer.name)
     book.cell(2, 0, capfirst(_field(Fund, "balance")), cell_format=book.formats["bold"])
     book.cell(2, 1, fund.balance, MONEY)
     book.table(4, FUND_ENTRY_COLUMNS, _entries(queryset).iterator(chunk_size=2000))

@@ -81,6 +81,14 @@ def _non_negative(model: str, *names: str) -> list[models.CheckConstraint]:
     ]
 
 
+class OrganizedBy:
+    """A record organized (run, held) by a union, or by the federation itself."""
+
+    @property
+    def organizer(self):
+        return self.union if self.union_id else self.federation
+
+
 class MoneyBySource(models.Model):
     amount_union_funds = models.BigIntegerField(_("from union funds (VND)"), default=0)
     amount_sponsors = models.BigIntegerField(_("from sponsors (VND)"), default=0)
@@ -134,7 +142,7 @@ class Occasion(models.Model):
         return self.name
 
 
-class Activity(MoneyBySource):
+class Activity(OrganizedBy, MoneyBySource):
     """What a union (or the federation) did for its members on one program: a Tet gift round,
     a Trade Union Meal, a health check-up... `person_times` counts everyone reached (lượt
     người); the linked members (`Beneficiary`) are those known by name."""
@@ -195,10 +203,6 @@ class Activity(MoneyBySource):
     def get_absolute_url(self):
         return reverse("welfare:activity_detail", args=[self.pk])
 
-    @property
-    def organizer(self):
-        return self.union if self.union_id else self.federation
-
 
 class Beneficiary(models.Model):
     """A member known to have received an activity's support (one row per person: person-times
@@ -258,7 +262,7 @@ class ShelterQuerySet(ScopedQuerySet):
         return self.filter(scope_q(path) | Q(member__union__path__startswith=path))
 
 
-class Shelter(MoneyBySource):
+class Shelter(OrganizedBy, MoneyBySource):
     """A Union Shelter (Mái ấm Công đoàn): a house built or repaired for a member in housing
     difficulty. The support is the money by source; it counts when handed over."""
 
@@ -376,7 +380,7 @@ class FundKind(models.TextChoices):
     OTHER = "other", _("Other fund")
 
 
-class Fund(models.Model):
+class Fund(OrganizedBy, models.Model):
     """A fund (the Trade Union Social Fund, a support fund): contributions in, payouts out.
     `balance` is kept by `fund_contribute`/`fund_pay` in one UPDATE each, and the database
     refuses a negative one."""

@@ -95,6 +95,11 @@ def organizer_choices(user):
     return not user.union_id, unions
 
 
+def may_create_occasions(user) -> bool:
+    """Occasions are the federation's campaigns: named by its own staff who record welfare."""
+    return user.can(Cap.MANAGE_WELFARE) and not user.union_id and user.federation_id is not None
+
+
 def occasions_for(user):
     return Occasion.objects.visible_to(user).order_by("-starts_on", "name")
 

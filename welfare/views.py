@@ -4,11 +4,12 @@ subtree answers 404 and a read-only role gets 403 on writes."""
 
 import datetime
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federation.forms import attach_errors, posted
+from federation.forms import posted, write_or_errors
 from federation.models import Cap
 from federation.selectors import object_history
 from federation.views import attachment
@@ -100,8 +101,17 @@ def _organizer_field(user, *, shelters=False, initial_union=None):
     return field
 
 
-def _organizer_federation(user, union):
-    return union.federation if union is not None else user.federation
+def _create_organized(request, form, create, aliases=None, **data):
+    """Create a record with the service `create`, organized where the form's `organizer` says
+    (a union, or the federation itself); None with the service's errors on the form."""
+    user = request.user
+    union = form.cleaned_data["organizer"]
+    federation = union.federation if union is not None else user.federation
+    return write_or_errors(
+        form,
+        lambda: create(federation=federation, union=union, by=user, request=request, **data),
+        {"union": "organizer", **(aliases or {})},
+    )
 
 
 def _form_page(request, form, *, title, submit, cancel_url, crumbs, subtitle="", intro=""):
@@ -250,18 +260,8 @@ def activity_create(request):
         initial={"program": program} if program in Program.values else {},
     )
     if request.method == "POST" and form.is_valid():
-        union = form.cleaned_data["organizer"]
-        try:
-            activity = services.activity_create(
-                federation=_organizer_federation(user, union),
-                union=union,
-                by=user,
-                request=request,
-                **form.activity_data(),
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc, {"union": "organizer"})
-        else:
+        activity = _create_organized(request, form, services.activity_create, **form.activity_data())
+        if activity is not None:
             messages.success(request, _("The activity “%(title)s” was recorded.") % {"title": activity.title})
             return redirect(activity)
     return _form_page(
@@ -280,7 +280,7 @@ def _activity_context(request, activity, *, upload_form=None):
     can_edit = selectors.can_edit(user, activity)
     return {
         "activity": activity,
-        "organizer_name": activity.union.name if activity.union_id else activity.federation.name,
+        "organizer_name": activity.organizer.name,
         "sources": [(activity._meta.get_field(name).verbose_name, getattr(activity, name)) for name in SOURCES],
         "page": Paginator(beneficiaries, PAGE_SIZE).get_page(request.GET.get("page")),
         "personal": user.can(Cap.VIEW_PERSONAL_DATA),
@@ -305,18 +305,15 @@ def activity_edit(request, pk):
         posted(request), occasions=selectors.occasions_for(request.user), initial=activity_initial(activity)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(activity=activity, by=request.user, request=request, **form.activity_data())
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+        update = partial(services.activity_update, activity=activity, by=request.user, request=request)
+        if write_or_errors(form, lambda: update(**form.activity_data())) is not None:
             messages.success(request, _("Changes to “%(title)s” were saved.") % {"title": activity.title})
             return redirect(activity)
     return _form_page(
         request,
         form,
         title=_("Edit the activity"),
-        subtitle=activity.union.name if activity.union_id else activity.federation.name,
+        subtitle=activity.organizer.name,
         submit=_("Save"),
         cancel_url=activity.get_absolute_url(),
         crumbs=[(reverse("welfare:activities"), _("Activities")), (activity.get_absolute_url(), activity.title)],
@@ -436,18 +433,8 @@ def shelter_create(request):
     user = request.user
     form = ShelterForm(posted(request), members=_members_for(user), organizer=organizer)
     if request.method == "POST" and form.is_valid():
-        union = form.cleaned_data["organizer"]
-        try:
-            shelter = services.shelter_create(
-                federation=_organizer_federation(user, union),
-                union=union,
-                by=user,
-                request=request,
-                **form.shelter_data(),
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc, {"union": "organizer"})
-        else:
+        shelter = _create_organized(request, form, services.shelter_create, **form.shelter_data())
+        if shelter is not None:
             messages.success(
                 request, _("The Union Shelter for %(name)s was approved.") % {"name": shelter.member.full_name}
             )
@@ -488,7 +475,7 @@ def _shelter_context(request, shelter, *, bound=None, advance_errors=()):
     ]
     return {
         "shelter": shelter,
-        "organizer_name": shelter.union.name if shelter.union_id else shelter.federation.name,
+        "organizer_name": shelter.organizer.name,
         "sources": [(shelter._meta.get_field(name).verbose_name, getattr(shelter, name)) for name in SOURCES],
         "steps": steps,
         "personal": personal,
@@ -519,18 +506,15 @@ def shelter_edit(request, pk):
         fixed=settled,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.shelter_update(shelter=shelter, by=request.user, request=request, **form.shelter_data())
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+        update = partial(services.shelter_update, shelter=shelter, by=request.user, request=request)
+        if write_or_errors(form, lambda: update(**form.shelter_data())) is not None:
             messages.success(request, _("Changes to the Union Shelter were saved."))
             return redirect(shelter)
     return _form_page(
         request,
         form,
         title=_("Edit the Union Shelter"),
-        subtitle=f"{shelter.member.full_name} · {shelter.union.name if shelter.union_id else shelter.federation.name}",
+        subtitle=f"{shelter.member.full_name} · {shelter.organizer.name}",
         submit=_("Save"),
         cancel_url=shelter.get_absolute_url(),
         crumbs=[
@@ -550,18 +534,15 @@ def shelter_advance(request, pk):
     form = AdvanceForm(request.POST, to=to if to in ShelterStatus.values else None)
     errors = []
     if form.is_valid():
-        try:
-            services.shelter_advance(
-                shelter=shelter,
-                to=form.cleaned_data["to"],
-                on=form.cleaned_data["on"],
-                reason=form.cleaned_data.get("reason", ""),
-                by=request.user,
+        data = form.cleaned_data
+        advanced = write_or_errors(
+            form,
+            lambda: services.shelter_advance(
+                shelter=shelter, to=data["to"], on=data["on"], reason=data.get("reason", ""), by=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+            ),
+        )  # fmt: skip
+        if advanced is not None:
             messages.success(
                 request,
                 _("The Union Shelter for %(name)s is now “%(status)s”.")
@@ -598,23 +579,14 @@ def funds(request):
 @require_http_methods(["GET", "POST"])
 def fund_create(request):
     organizer = _organizer_field(request.user, initial_union=_union_param(request))
-    user = request.user
     form = FundForm(posted(request), organizer=organizer)
     if request.method == "POST" and form.is_valid():
-        union = form.cleaned_data["organizer"]
-        try:
-            fund = services.fund_create(
-                federation=_organizer_federation(user, union),
-                union=union,
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"],
-                note=(form.cleaned_data.get("note") or "").strip(),
-                by=user,
-                request=request,
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc, {"union": "organizer", "__all__": "name"})
-        else:
+        data = form.cleaned_data
+        fund = _create_organized(
+            request, form, services.fund_create, aliases={"__all__": "name"},
+            name=data["name"], kind=data["kind"], note=(data.get("note") or "").strip(),
+        )  # fmt: skip
+        if fund is not None:
             messages.success(request, _("The fund “%(name)s” was opened.") % {"name": fund.name})
             return redirect(fund)
     return _form_page(
@@ -641,7 +613,7 @@ def _fund_context(request, fund, *, bound=None):
                 entry_forms.append(FundEntryForm(kind=kind, members=members))
     return {
         "fund": fund,
-        "holder_name": fund.union.name if fund.union_id else fund.federation.name,
+        "holder_name": fund.organizer.name,
         "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
         "can_edit": can_edit,
         "entry_forms": entry_forms,
@@ -678,14 +650,11 @@ def fund_entry(request, pk):
             "by": request.user,
             "request": request,
         }
-        try:
-            if kind == EntryKind.PAYOUT:
-                services.fund_pay(member=data.get("member"), **common)
-            else:
-                services.fund_contribute(**common)
-        except ValidationError as exc:
-            attach_errors(form, exc)
+        if kind == EntryKind.PAYOUT:
+            entry = write_or_errors(form, lambda: services.fund_pay(member=data.get("member"), **common))
         else:
+            entry = write_or_errors(form, lambda: services.fund_contribute(**common))
+        if entry is not None:
             payout = kind == EntryKind.PAYOUT
             messages.success(request, _("The payout was recorded.") if payout else _("The contribution was recorded."))
             return redirect(fund)
@@ -696,39 +665,31 @@ def fund_entry(request, pk):
 # --- occasions -----------------------------------------------------------------------------------
 
 
-def _may_create_occasions(user) -> bool:
-    return user.can(Cap.MANAGE_WELFARE) and not user.union_id and user.federation_id is not None
-
-
 @login_required
 @require_GET
 def occasions(request):
     _viewer(request.user)
     user = request.user
     page = Paginator(selectors.occasions_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "welfare/occasions.html", {"page": page, "can_create": _may_create_occasions(user)})
+    return render(request, "welfare/occasions.html", {"page": page, "can_create": selectors.may_create_occasions(user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def occasion_create(request):
     """Occasions and campaigns are the federation's: its own staff name them."""
-    if not _may_create_occasions(request.user):
+    if not selectors.may_create_occasions(request.user):
         raise PermissionDenied
     form = OccasionForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            occasion = services.occasion_create(
-                federation=request.user.federation,
-                name=form.cleaned_data["name"],
-                starts_on=form.cleaned_data["starts_on"],
-                ends_on=form.cleaned_data["ends_on"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc, {"__all__": "name"})
-        else:
+        occasion = write_or_errors(
+            form,
+            lambda: services.occasion_create(
+                federation=request.user.federation, by=request.user, request=request, **form.cleaned_data
+            ),
+            {"__all__": "name"},
+        )
+        if occasion is not None:
             messages.success(request, _("The occasion “%(name)s” was added.") % {"name": occasion.name})
             return redirect(reverse("welfare:occasions"))
     return _form_page(
