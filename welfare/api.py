@@ -51,6 +51,7 @@ from .models import (
     Shelter,
     ShelterStatus,
     scope_q,
+    shelter_scope_q,
 )
 
 # Far above any real amount, far below the 64-bit column's limit.
@@ -516,7 +517,7 @@ class ShelterFilter(filters.FilterSet):
 
     def filter_under(self, queryset, name, value):
         path = get_scope_path_for_code(self.request.user, value)
-        return queryset.filter(scope_q(path) | Q(member__union__path__startswith=path))
+        return queryset.filter(shelter_scope_q(path))
 
 
 class AdvanceSerializer(serializers.Serializer):

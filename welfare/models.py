@@ -250,16 +250,21 @@ SHELTER_NEXT = {
 }
 
 
+def shelter_scope_q(path: str) -> Q:
+    """Shelters a user of the subtree at `path` sees: those run within it, and those built for
+    the members on its rolls (a chair follows the house a district builds for its member).
+    Totals count a shelter where it is run (`scope_q`), like every other record."""
+    if path == "" or len(path) == PATH_SEGMENT:
+        return scope_q(path)
+    return scope_q(path) | Q(member__union__path__startswith=path)
+
+
 class ShelterQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        """Shelters run within the user's subtree, and those of the members on its rolls (a chair
-        follows the house a district builds for one of its members)."""
         path = user.scope_path if user.is_authenticated else None
         if path is None:
             return self.none()
-        if path == "":
-            return self
-        return self.filter(scope_q(path) | Q(member__union__path__startswith=path))
+        return self.filter(shelter_scope_q(path))
 
 
 class Shelter(OrganizedBy, MoneyBySource):

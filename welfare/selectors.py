@@ -30,6 +30,7 @@ from .models import (
     Shelter,
     ShelterStatus,
     scope_q,
+    shelter_scope_q,
 )
 
 # --- access helpers ----------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def activities_for(
 def shelters_for(user, *, path: str | None = None, status: str = "", year: int | None = None):
     qs = Shelter.objects.visible_to(user).select_related("union", "member__union")
     if path:
-        qs = qs.filter(scope_q(path) | Q(member__union__path__startswith=path))
+        qs = qs.filter(shelter_scope_q(path))
     if status:
         qs = qs.filter(status=status)
     if year:
@@ -286,7 +287,8 @@ def monthly_totals(*, path: str, year: int) -> list[MonthTotals]:
         m = months[r["month"]]
         m.activities, m.person_times, m.amount = r["n"], r["times"], r["amount"]
     for r in (
-        Shelter.objects.filter(scope_q(path), status=ShelterStatus.HANDED_OVER, handed_over_on__year=year)
+        Shelter.objects.within(path)
+        .filter(status=ShelterStatus.HANDED_OVER, handed_over_on__year=year)
         .annotate(month=ExtractMonth("handed_over_on"))
         .values("month")
         .annotate(n=Count("id"), amount=total)
