@@ -24,7 +24,6 @@ from federation.forms import posted, write_or_errors
 from federation.models import Cap
 from federation.selectors import object_history
 from federation.views import attachment
-from members.importing import COLUMNS
 from members.models import Member
 from unions.models import Level
 from unions.selectors import filter_unions, get_union_for_user
@@ -334,12 +333,6 @@ def beneficiary_remove(request, pk, beneficiary_pk):
     return redirect(activity)
 
 
-def _column_labels() -> dict:
-    labels = {c.key: c.header for c in COLUMNS}
-    labels.update({c.key: c.header for c in getattr(recipients, "COLUMNS", ())})
-    return labels
-
-
 @login_required
 @require_POST
 def activity_recipients(request, pk):
@@ -361,7 +354,7 @@ def activity_recipients(request, pk):
         outcome = recipients.recipients_import(
             activity=activity, path=path, filename=upload.name, by=request.user, dry_run=dry_run, request=request
         )
-    labels = _column_labels()
+    labels = {c.key: c.header for c in recipients.COLUMNS}
     activity.refresh_from_db(fields=["person_times"])
     return render(
         request,
