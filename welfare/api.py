@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.core.exceptions import MultipleObjectsReturned
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +52,7 @@ from .models import (
     scope_q,
     shelter_scope_q,
 )
+from .recipients import members_by
 
 # Far above any real amount, far below the 64-bit column's limit.
 MAX_MONEY = 10**15
@@ -294,16 +294,13 @@ class BeneficiariesAddedSerializer(serializers.Serializer):
 
 def _resolve_members(user, rows: list[dict]) -> tuple[list[tuple], list[dict], list[str]]:
     """(member, amount, note) for each row, the members found among those the user sees, and
-    the rows that match none with a message for each. An active member wins over a former one
-    with the same citizen ID."""
-    ids = {r["citizen_id"] for r in rows if r.get("citizen_id")}
-    codes = {r["member_code"] for r in rows if r.get("member_code")}
+    the rows that match none with a message for each (`recipients.members_by`: an active
+    member wins over a former one with the same citizen ID)."""
+    visible = Member.objects.visible_to(user)
     found = {}
-    for member in Member.objects.visible_to(user).filter(Q(citizen_id__in=ids) | Q(member_code__in=codes)):
-        for key in (("citizen_id", member.citizen_id), ("member_code", member.member_code)):
-            known = found.get(key)
-            if known is None or (member.status == MemberStatus.ACTIVE and known.status != MemberStatus.ACTIVE):
-                found[key] = member
+    for key in ("citizen_id", "member_code"):
+        values = {r[key] for r in rows if r.get(key)}
+        found.update({(key, value): member for value, member in members_by(visible, key, values).items()})
     resolved, unknown, messages = [], [], []
     for index, row in enumerate(rows):
         key = ("citizen_id", row["citizen_id"]) if row.get("citizen_id") else ("member_code", row["member_code"])

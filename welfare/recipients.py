@@ -255,11 +255,9 @@ class _Check:
     def resolve(self, lines: list[_Line], activity) -> None:
         """Find each row's member (a query per 5,000 IDs and per 5,000 codes), check it is
         within the organizer's reach, and that no member is listed twice."""
-        federation_id = activity.federation_id
-        by_id = _members_by(
-            "citizen_id", federation_id, {x for line in lines for x in (line.citizen_id, line.padded) if x}
-        )
-        by_code = _members_by("member_code", federation_id, {line.code for line in lines if line.code})
+        members = Member.objects.filter(federation_id=activity.federation_id)
+        by_id = members_by(members, "citizen_id", {x for line in lines for x in (line.citizen_id, line.padded) if x})
+        by_code = members_by(members, "member_code", {line.code for line in lines if line.code})
         federation, union = activity.federation, activity.union
         first_row: dict[int, tuple[_Line, str]] = {}
         flagged: set[int] = set()
@@ -312,16 +310,14 @@ class _Check:
                     self.fail(first, "duplicate_in_file", message, first_column)
 
 
-def _members_by(field_name: str, federation_id: int, values: set[str]) -> dict[str, Member]:
-    """value -> the federation's member with it: the active one, else the latest to leave."""
+def members_by(members, field_name: str, values: set[str]) -> dict[str, Member]:
+    """value -> the member of `members` with that citizen ID or member code: the active one,
+    else the latest to leave (a gift recorded in January still finds who retired in March)."""
     found: dict[str, Member] = {}
     values = sorted(values)
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
-        members = Member.objects.filter(federation_id=federation_id, **{f"{field_name}__in": chunk}).select_related(
-            "union"
-        )
-        for member in members:
+        for member in members.filter(**{f"{field_name}__in": chunk}).select_related("union"):
             key = getattr(member, field_name)
             other = found.get(key)
             if other is None or _preference(member) > _preference(other):
