@@ -467,6 +467,34 @@ def _too_many_rows(max_rows: int) -> str:
 _EMPTY = (None, "")
 
 
+def blank(value) -> bool:
+    return value is None or (value.__class__ is str and not value.strip())
+
+
+def filled_rows(table: Table, keys, limit: int, outcome: "FileOutcome", make: Callable) -> list:
+    """The rows of `table` with something in a column of `keys` (an STT alone makes a blank row),
+    each as `make(number, {key: cell}, {keys of formula cells without a value})`; none, with
+    `too_many_rows` on `outcome`, past `limit`. For the files read whole in the request (unit
+    files, recipients lists); the roll streams its rows instead."""
+    columns = [(col, key) for col, key in enumerate(table.keys) if key in keys]
+    formula_cells: dict[int, set[str]] = {}
+    for number, col in table.formula_cells:
+        key = table.keys[col] if col < len(table.keys) else None
+        if key in keys:
+            formula_cells.setdefault(number, set()).add(key)
+    rows = []
+    for number, cells in table.rows:
+        values = {key: cells[col] if col < len(cells) else None for col, key in columns}
+        formulas = formula_cells.get(number, set())
+        if not formulas and all(blank(value) for value in values.values()):
+            continue
+        rows.append(make(number, values, formulas))
+        if len(rows) > limit:
+            outcome.errors.append(Issue("too_many_rows", _too_many_rows(limit), table.sheet))
+            return []
+    return rows
+
+
 def _find_header(rows: list[list], layout: Layout = ROLL) -> tuple[int, list[str | None], list[Issue]] | None:
     lookup = layout.lookup
     for index, row in enumerate(rows):

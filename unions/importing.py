@@ -48,14 +48,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from federation.models import Cap
 from federation.text import clean_text, fold
 from members import validation as v
-from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, Table, open_table
+from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, filled_rows, open_table
 
 from . import services
 from .forms import TAX_CODE
@@ -142,7 +141,7 @@ def unions_import(*, federation, path, filename: str, by, dry_run: bool = False,
     if outcome.errors:
         return outcome
     try:
-        rows = _read(table, limit, outcome)
+        rows = filled_rows(table, READ_KEYS, limit, outcome, _Row)
     except FileRefused as exc:  # a CSV record that cannot be read, far down the file
         outcome.errors[:] = [exc.issue]
         return outcome
@@ -237,32 +236,6 @@ class _Row:
     def changes(self) -> dict:
         """The fields whose value in the file differs from the stored unit's."""
         return {name: value for name, value in self.values.items() if getattr(self.existing, name) != value}
-
-
-def _read(table: Table, limit: int, outcome: UnitsOutcome) -> list[_Row]:
-    """The rows with something in a column this file reads (STT alone is a blank row)."""
-    columns = [(col, key) for col, key in enumerate(table.keys) if key in READ_KEYS]
-    formula_cells: dict[int, set[str]] = {}
-    for number, col in table.formula_cells:
-        key = table.keys[col] if col < len(table.keys) else None
-        if key in READ_KEYS:
-            formula_cells.setdefault(number, set()).add(key)
-    rows = []
-    for number, cells in table.rows:
-        values = {key: cells[col] if col < len(cells) else None for col, key in columns}
-        formulas = formula_cells.get(number, set())
-        if not formulas and all(_blank(value) for value in values.values()):
-            continue
-        rows.append(_Row(number, values, formulas))
-        if len(rows) > limit:
-            message = _("The file has more than %(n)s rows.") % {"n": number_format(limit, force_grouping=True)}
-            outcome.errors.append(Issue("too_many_rows", message, table.sheet))
-            return []
-    return rows
-
-
-def _blank(value) -> bool:
-    return value is None or (value.__class__ is str and not value.strip())
 
 
 # --- cells -------------------------------------------------------------------------------------

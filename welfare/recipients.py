@@ -40,14 +40,13 @@ import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from federation.text import clean_text, fold
 from members import validation as v
 from members.importing import COLUMNS as ROLL_COLUMNS
-from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, Table, open_table
+from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, blank, filled_rows, open_table
 from members.models import Member, MemberStatus
 
 from .models import Beneficiary
@@ -117,7 +116,7 @@ def recipients_import(*, activity, path, filename: str, by, dry_run: bool = Fals
         outcome.errors.append(Issue("missing_column", message, table.sheet))
         return outcome
     try:
-        lines = _read(table, limit, outcome)
+        lines = filled_rows(table, READ_KEYS, limit, outcome, _Line)
     except FileRefused as exc:  # a CSV record that cannot be read, far down the file
         outcome.errors[:] = [exc.issue]
         return outcome
@@ -170,35 +169,6 @@ class _Line:
 READ_KEYS = ("citizen_id", "member_code", "full_name", "amount", "note")
 
 
-def _read(table: Table, limit: int, outcome: RecipientsOutcome) -> list[_Line]:
-    """The rows with something in a column this list reads (STT alone is a blank row)."""
-    columns = [(col, key) for col, key in enumerate(table.keys) if key in READ_KEYS]
-    formula_cells: dict[int, set[str]] = {}
-    for number, col in table.formula_cells:
-        key = table.keys[col] if col < len(table.keys) else None
-        if key in READ_KEYS:
-            formula_cells.setdefault(number, set()).add(key)
-    lines = []
-    for number, cells in table.rows:
-        values = {key: cells[col] if col < len(cells) else None for col, key in columns}
-        formulas = formula_cells.get(number, set())
-        if not formulas and all(_blank(value) for value in values.values()):
-            continue
-        lines.append(_Line(number, values, formulas))
-        if len(lines) > limit:
-            outcome.errors.append(Issue("too_many_rows", _too_many_rows(limit), table.sheet))
-            return []
-    return lines
-
-
-def _blank(value) -> bool:
-    return value is None or (value.__class__ is str and not value.strip())
-
-
-def _too_many_rows(limit: int) -> str:
-    return _("The file has more than %(n)s rows.") % {"n": number_format(limit, force_grouping=True)}
-
-
 class _Check:
     """Checks the rows, cell by cell, then against the members on file."""
 
@@ -218,7 +188,7 @@ class _Check:
         for key in sorted(line.formulas, key=_ORDER.get):
             self.fail(line, "formula_not_allowed", _("A formula without a computed value."), key)
         identified = False
-        if "citizen_id" not in line.formulas and not _blank(raw := cells.get("citizen_id")):
+        if "citizen_id" not in line.formulas and not blank(raw := cells.get("citizen_id")):
             identified = True
             try:
                 line.citizen_id, _padded = v.parse_citizen_id(raw)
@@ -227,7 +197,7 @@ class _Check:
                 if padded is None:
                     self.fail(line, exc.code, exc.message, "citizen_id")
                 line.padded = padded
-        if "member_code" not in line.formulas and not _blank(raw := cells.get("member_code")):
+        if "member_code" not in line.formulas and not blank(raw := cells.get("member_code")):
             identified = True
             try:
                 line.code = v.parse_text(raw, limit=64)
