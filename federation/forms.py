@@ -1,5 +1,8 @@
+from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .services import check_role_unit
@@ -31,6 +34,29 @@ def write_or_errors(form, write, aliases: dict | None = None):
     except ValidationError as exc:
         attach_errors(form, exc, aliases)
         return None
+
+
+class SpreadsheetField(forms.FileField):
+    """An uploaded .xlsx or .csv within the import size limit (§4); `wrong_type` tells the user
+    what to upload instead ("Upload the roll as .xlsx or .csv...")."""
+
+    def __init__(self, *, wrong_type, **kwargs):
+        super().__init__(**kwargs)
+        self.wrong_type = wrong_type
+        self.widget.attrs["accept"] = ".xlsx,.csv"
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        limit = settings.MEMBER_IMPORT["MAX_UPLOAD_BYTES"]
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // 1_000_000}, code="file_too_large"
+            )
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(self.wrong_type, code="unreadable_file")
+        return upload
 
 
 class LoginForm(AuthenticationForm):

@@ -1,10 +1,10 @@
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from federation.forms import SpreadsheetField
 from federation.text import clean_text
 from unions.forms import DATE_WIDGET
 from unions.models import Level
@@ -388,7 +388,10 @@ def period_default(federation, today: datetime.date | None = None) -> tuple[date
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Roll file (.xlsx or .csv)"))
+    file = SpreadsheetField(
+        label=_("Roll file (.xlsx or .csv)"),
+        wrong_type=_("Upload the roll as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
+    )
     union = UnionChoiceField(label=_("Grassroots union"), queryset=None, required=False)
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False, initial=True)
 
@@ -405,19 +408,4 @@ class ImportForm(forms.Form):
             field.queryset = unions
             field.empty_label = _("Several unions: each row gives its union code (Mã CĐCS)")
             filterable(field.widget)
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
         _style(self)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MEMBER_IMPORT["MAX_UPLOAD_BYTES"]
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": limit // 1_000_000}, code="file_too_large"
-            )
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(
-                _("Upload the roll as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
-                code="unreadable_file",
-            )
-        return upload

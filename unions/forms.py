@@ -1,10 +1,10 @@
 import re
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from vietnam_provinces import Ward
 
+from federation.forms import SpreadsheetField
 from federation.models import Federation
 from federation.text import clean_text
 
@@ -154,7 +154,10 @@ class UnionImportForm(forms.Form):
     everyone else imports into their own."""
 
     federation = forms.ModelChoiceField(label=_("Federation"), queryset=Federation.objects.none())
-    file = forms.FileField(label=_("Unit file (.xlsx or .csv)"))
+    file = SpreadsheetField(
+        label=_("Unit file (.xlsx or .csv)"),
+        wrong_type=_("Upload the units as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
+    )
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False, initial=True)
 
     def __init__(self, *args, user, **kwargs):
@@ -165,18 +168,3 @@ class UnionImportForm(forms.Form):
             field.initial = user.federation_id
         else:
             del self.fields["federation"]
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MEMBER_IMPORT["MAX_UPLOAD_BYTES"]
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": limit // 1_000_000}, code="file_too_large"
-            )
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(
-                _("Upload the units as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
-                code="unreadable_file",
-            )
-        return upload

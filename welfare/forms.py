@@ -4,13 +4,13 @@ or member code) and leave the rules to welfare.services, whose messages land on 
 import re
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from federation.forms import SpreadsheetField
 from federation.text import clean_text
 from members.forms import date_field, filterable, union_label
 from members.models import Member, MemberStatus
@@ -284,27 +284,15 @@ class ActivityFilterForm(forms.Form):
 
 
 class RecipientsForm(forms.Form):
-    file = forms.FileField(label=_("List of recipients (.xlsx or .csv)"))
+    file = SpreadsheetField(
+        label=_("List of recipients (.xlsx or .csv)"),
+        wrong_type=_("Upload the list as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
+    )
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
         _style(self)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MEMBER_IMPORT["MAX_UPLOAD_BYTES"]
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": limit // 1_000_000}, code="file_too_large"
-            )
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(
-                _("Upload the list as .xlsx or .csv (UTF-8); .xls and .xlsm files are not accepted."),
-                code="unreadable_file",
-            )
-        return upload
 
 
 # --- Union Shelters ----------------------------------------------------------------------------
