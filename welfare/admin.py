@@ -187,12 +187,12 @@ class ActivityAdmin(TableExportMixin, ServiceAdmin):
 class ShelterAdmin(TableExportMixin, ServiceAdmin):
     resource_classes = [ShelterResource]
     list_display = ["member", "union", "is_repair", "approved_on", "status", "handed_over_on", "total_cost"]
-    list_filter = ["status", "is_repair", "year"]
+    list_filter = ["status", "is_repair", ("approved_on", admin.DateFieldListFilter)]
     search_fields = ["member__search_text", "member__citizen_id", "decision_number", "address"]
     list_select_related = ["member", "union"]
     autocomplete_fields = ["member"]
     readonly_fields = [
-        "status", "year", "started_on", "handed_over_on", "cancelled_on", "cancel_reason", "created_by",
+        "status", "started_on", "handed_over_on", "cancelled_on", "cancel_reason", "created_by",
         "created_at", "updated_at",
     ]  # fmt: skip
 

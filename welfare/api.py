@@ -458,6 +458,7 @@ class ShelterSerializer(serializers.ModelSerializer):
     amount_social_fund = MoneyField(required=False)
     amount_other = MoneyField(required=False)
     amount_total = serializers.IntegerField(read_only=True, help_text=_("The support: the four sources together"))
+    year = serializers.IntegerField(read_only=True, help_text=_("The program year: the year of approval"))
 
     class Meta:
         model = Shelter
@@ -466,7 +467,7 @@ class ShelterSerializer(serializers.ModelSerializer):
             "is_repair", "address", "total_cost", *SOURCES, "amount_total", "status", "decision_number",
             "approved_on", "year", "started_on", "handed_over_on", "cancelled_on", "cancel_reason", "note",
         ]  # fmt: skip
-        read_only_fields = ["status", "year", "started_on", "handed_over_on", "cancelled_on", "cancel_reason"]
+        read_only_fields = ["status", "started_on", "handed_over_on", "cancelled_on", "cancel_reason"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -507,10 +508,11 @@ class ShelterFilter(filters.FilterSet):
     under = filters.CharFilter(
         method="filter_under", label=_("Code of a unit: shelters run in its subtree or for its members")
     )
+    year = filters.NumberFilter(field_name="approved_on", lookup_expr="year", label=_("Year of approval"))
 
     class Meta:
         model = Shelter
-        fields = ["status", "year", "is_repair", "member"]
+        fields = ["status", "is_repair", "member"]
 
     def filter_under(self, queryset, name, value):
         path = get_scope_path_for_code(self.request.user, value)

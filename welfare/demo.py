@@ -728,7 +728,6 @@ class _Builder:
             status=status,
             decision_number=f"{100 + number * 3}/QĐ-{DECISION_SIGN[kind]}",
             approved_on=approved_on,
-            year=approved_on.year,
             started_on=started_on,
             handed_over_on=handed_over_on,
             cancelled_on=cancelled_on,

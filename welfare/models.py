@@ -8,6 +8,7 @@ by the users whose subtree holds the organizer (`scope_q`). Money is whole dong.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -288,7 +289,6 @@ class Shelter(OrganizedBy, MoneyBySource):
     status = models.CharField(_("status"), max_length=16, choices=ShelterStatus.choices, default=ShelterStatus.APPROVED)
     decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
     approved_on = models.DateField(_("approved on"))
-    year = models.PositiveSmallIntegerField(_("year"), editable=False)
     started_on = models.DateField(_("building started on"), null=True, blank=True)
     handed_over_on = models.DateField(_("handed over on"), null=True, blank=True)
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
@@ -350,7 +350,8 @@ class Shelter(OrganizedBy, MoneyBySource):
                 name="shelter_building_has_start",
             ),
             models.UniqueConstraint(
-                fields=["member", "year"],
+                F("member"),
+                ExtractYear("approved_on"),
                 condition=Q(is_repair=False) & ~Q(status="cancelled"),
                 name="shelter_one_new_house_per_member_year",
                 violation_error_message=_(
@@ -369,6 +370,11 @@ class Shelter(OrganizedBy, MoneyBySource):
 
     def get_absolute_url(self):
         return reverse("welfare:shelter_detail", args=[self.pk])
+
+    @property
+    def year(self) -> int:
+        """The program year: the year of approval (one new house per member and year)."""
+        return self.approved_on.year
 
     @property
     def support(self) -> int:

@@ -135,7 +135,7 @@ def shelters_for(user, *, path: str | None = None, status: str = "", year: int |
     if status:
         qs = qs.filter(status=status)
     if year:
-        qs = qs.filter(year=year)
+        qs = qs.filter(approved_on__year=year)
     return qs.order_by("-approved_on", "-pk")
 
 

@@ -224,8 +224,6 @@ def _check_shelter(shelter: Shelter) -> None:
         raise ValidationError({"union": _("Union Shelters are run by the federation or a direct-superior union.")})
     if not member_in_reach(shelter.member, federation=shelter.federation, union=shelter.union):
         raise ValidationError({"member": _("The member is not on a roll of the union running the shelter.")})
-    if shelter.approved_on:
-        shelter.year = shelter.approved_on.year
     if shelter.amount_total > (shelter.total_cost or 0):
         raise ValidationError({"total_cost": _("The support cannot exceed the total cost.")})
     shelter.address = clean_text(shelter.address)

@@ -392,7 +392,7 @@ def shelters(request):
     user = request.user
     unions = filter_unions(user)
     this_year = timezone.localdate().year
-    years = set(Shelter.objects.visible_to(user).order_by().values_list("year", flat=True).distinct())
+    years = {day.year for day in Shelter.objects.visible_to(user).dates("approved_on", "year")}
     years |= set(range(this_year - 5, this_year + 1))
     form = ShelterFilterForm(request.GET, unions=unions, years=sorted(years, reverse=True))
     form.is_valid()

@@ -103,7 +103,9 @@ def test_small_first_half_of_2025_has_the_planned_figures(small):
     assert program_figures(totals, Program.HARDSHIP)[1:] == tuple(vars(SMALL.hardship_2025).values())
     assert program_figures(totals, Program.MEAL)[:2] == (len(SMALL.meals_2025), sum(SMALL.meals_2025))
     assert totals.funds.social_raised == SMALL.social_fund_2025.raised
-    by_status = dict(Shelter.objects.filter(federation=small, year=2025).values_list("status").annotate(n=Count("pk")))
+    by_status = dict(
+        Shelter.objects.filter(federation=small, approved_on__year=2025).values_list("status").annotate(n=Count("pk"))
+    )
     planned = SMALL.shelters_2025
     assert by_status == {
         ShelterStatus.HANDED_OVER: planned.handed_over,
