@@ -254,3 +254,7 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 WELFARE_RECIPIENTS_MAX_ROWS = env_int("WELFARE_RECIPIENTS_MAX_ROWS", 20_000)
 # Unit files imported in the admin are validated and written within the request.
 UNION_IMPORT_MAX_ROWS = env_int("UNION_IMPORT_MAX_ROWS", 5_000)
+# Quarterly returns are due this many days after their quarter ends, unless the federation sets
+# another deadline for the quarter; reminders go to chairs this many days before it.
+RETURN_DEADLINE_DAYS = env_int("RETURN_DEADLINE_DAYS", 10)
+RETURN_REMINDER_DAYS = env_int("RETURN_REMINDER_DAYS", 3)

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from federation.api import FederationViewSet
 from members.api import ImportViewSet, MemberViewSet, MovementViewSet
+from reports.api import register as register_reports
 from unions.api import UnionViewSet
 from welfare.api import ActivityViewSet, FundViewSet, OccasionViewSet, ShelterViewSet, WelfareTotalsViewSet
 
@@ -20,6 +21,7 @@ router.register("shelters", ShelterViewSet, basename="shelter")
 router.register("funds", FundViewSet, basename="fund")
 router.register("occasions", OccasionViewSet, basename="occasion")
 router.register("welfare-totals", WelfareTotalsViewSet, basename="welfaretotals")
+register_reports(router)
 
 admin.site.site_header = _("Labor federation administration")
 admin.site.site_title = _("Labor federation administration")
@@ -29,6 +31,7 @@ urlpatterns = [
     path("units/", include("unions.urls")),
     path("members/", include("members.urls")),
     path("welfare/", include("welfare.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -21,6 +21,7 @@ from welfare import services as welfare_services
 from welfare.models import Activity, Beneficiary, Fund, Occasion, Shelter
 
 from .conftest import add_members, client_for
+from .reports import access_dashboard, access_returns, access_targets
 from .factories import member
 
 UNION_PAYLOAD = {
@@ -68,6 +69,8 @@ def cast(cast):
     cast.imp_dry = _import(cast, "Vũ Thị Mai,Nữ,02/02/1982,066182002222,01/01/2006", dry_run=True)
     cast.imp_bad = _import(cast, "Lý Văn Sai,Nam,01/01/1980,066180003333,01/01/2005")
     _add_welfare(cast)
+    for module in REPORT_ROWS:
+        module.setup(cast)
     return cast
 
 
@@ -652,8 +655,14 @@ MATRIX = [
     ("api-docs", "leader", "GET", u("api-docs"), 200, None),
 ]
 
+# The reports app's rows live beside its tests, one module per area.
+REPORT_ROWS = (access_targets, access_returns, access_dashboard)
+for _module in REPORT_ROWS:
+    MATRIX += _module.ROWS
+
 API_PREFIXES = ("union-", "federation-", "member-", "movement-", "memberimport-", "api-", "schema", "activity-",
                 "shelter-", "fund-", "occasion-", "welfaretotals-")  # fmt: skip
+API_PREFIXES += tuple(p for m in REPORT_ROWS for p in m.API_PREFIXES)
 
 # URL names that are not the application's own pages: the admin site (tested apart, in
 # test_admin.py), and DRF's format-suffix duplicates of the same views.
@@ -663,6 +672,9 @@ NOT_IN_MATRIX_PREFIXES = ("admin:",)
 def _payload(cast, kind):
     if kind is None:
         return None
+    for module in REPORT_ROWS:
+        if isinstance(kind, str) and kind in module.PAYLOADS:
+            return module.PAYLOADS[kind](cast)
     if kind in ("d1", "d2"):
         return form_payload(parent=getattr(cast, kind))
     if kind == "edit":
@@ -786,6 +798,7 @@ def _snapshot():
         {s.pk: (s.status, s.note, s.total_cost) for s in Shelter.objects.all()},
         dict(Fund.objects.values_list("pk", "balance")),
         Occasion.objects.count(),
+        *(m.snapshot() for m in REPORT_ROWS),
     )
 
 

@@ -1,0 +1,4 @@
+"""reports API."""
+
+# (prefix, viewset, basename) registered on the API router
+ROUTES = []

@@ -1,0 +1,4 @@
+"""returns API."""
+
+# (prefix, viewset, basename) registered on the API router
+ROUTES = []

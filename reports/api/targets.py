@@ -1,0 +1,4 @@
+"""targets API."""
+
+# (prefix, viewset, basename) registered on the API router
+ROUTES = []

@@ -1,0 +1,3 @@
+"""dashboard screens."""
+
+urlpatterns = []
