@@ -34,12 +34,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pgdatabase import database  # noqa: E402  (bench/ is the script's own directory)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Production settings (DEBUG off: no query log), with a throwaway key.
 os.environ.setdefault("DEBUG", "0")
@@ -76,7 +78,8 @@ def parent(args) -> None:
     """Runs every step in a process of its own. This one never loads Django and stays small: on
     Linux a process's ru_maxrss starts from its parent's high-water mark (it is kept across the
     fork and the exec), so a big parent would inflate every child's peak RSS."""
-    with database(args.server, keep=args.keep) as url, tempfile.TemporaryDirectory(prefix="bench-roll-") as work:
+    own = database(args.server, OWN_DATABASE, keep=args.keep, bench="bench/import_roll.py")
+    with own as url, tempfile.TemporaryDirectory(prefix="bench-roll-") as work:
         work = Path(work)
         os.environ["DATABASE_URL"] = url
         os.environ["MEDIA_ROOT"] = str(work / "media")  # kept import files go here, not in the checkout
@@ -137,44 +140,6 @@ def parent(args) -> None:
 
 def reset() -> None:
     run_child("reset", Path("."))
-
-
-@contextmanager
-def database(server: str | None, *, keep: bool):
-    """The URL of the database to use: DATABASE_URL (PostgreSQL only), or one created on
-    `server` for this run and dropped after it."""
-    if not server:
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            sys.exit(
-                "bench/import_roll.py measures PostgreSQL (its COPY is the baseline) and refuses to run on "
-                f"{'SQLite' if not url or url.startswith('sqlite') else url.split(':')[0]}.\n"
-                "Set DATABASE_URL=postgres://USER@HOST:PORT/DBNAME (a database you can fill), or pass "
-                "--server postgres://USER@HOST:PORT to let it create and drop a database of its own."
-            )
-        yield url
-        return
-    import psycopg2
-
-    parts = urlsplit(server)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit("--server must be a PostgreSQL URL: postgres://USER@HOST:PORT")
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [OWN_DATABASE])
-        if cursor.fetchone():
-            sys.exit(f"The database {OWN_DATABASE} already exists: drop it first (it is not this run's to drop).")
-        cursor.execute(f'CREATE DATABASE "{OWN_DATABASE}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{OWN_DATABASE}"))
-    finally:
-        if keep:
-            print(f"kept the database {OWN_DATABASE}")
-        else:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE "{OWN_DATABASE}"')
-        admin.close()
 
 
 def child_prepare(work: Path, rows: int, seed: int) -> dict:

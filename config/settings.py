@@ -258,3 +258,13 @@ UNION_IMPORT_MAX_ROWS = env_int("UNION_IMPORT_MAX_ROWS", 5_000)
 # another deadline for the quarter; reminders go to chairs this many days before it.
 RETURN_DEADLINE_DAYS = env_int("RETURN_DEADLINE_DAYS", 10)
 RETURN_REMINDER_DAYS = env_int("RETURN_REMINDER_DAYS", 3)
+# Dashboard figures stay cached this long at most; any write to the records they come from
+# invalidates them at once (reports/cache.py). 0 turns the cache off.
+REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 15 * 60)
+
+# Celery beat: the daily jobs (run `celery -A config beat` beside the worker).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "send-return-reminders": {"task": "reports.tasks.send_return_reminders", "schedule": crontab(hour=7, minute=0)},
+}

@@ -44,6 +44,7 @@ from unions.services import union_move
 
 from .models import AuditLog, Federation, Role, User, path_segment
 from .services import audit_log, diff_fields, user_create
+from .signals import records_changed
 from .text import clean_text, fold
 
 FEDERATION_CODE = "LDLD-DLK"
@@ -1974,6 +1975,7 @@ class Demo:
     member_count: int = 0
     movement_count: int = 0
     welfare_counts: dict[str, int] = field(default_factory=dict)  # rows written by the welfare step
+    report_counts: dict[str, int] = field(default_factory=dict)  # returns written by the reports step
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -2250,6 +2252,13 @@ def step_welfare(demo: Demo) -> None:
     welfare_year(demo)
 
 
+def step_reports(demo: Demo) -> None:
+    """The 2024 targets and quarterly returns (reports/demo.py)."""
+    from reports.demo import step_reports as report_year  # reports imports this module
+
+    report_year(demo)
+
+
 def insert_rows(model, columns: tuple[str, ...], rows, *, chunk: int = 20_000) -> int:
     """Insert `rows` (tuples of values for the fields whose attnames are `columns`) into `model`'s
     table, in the current transaction; the other columns get their defaults (now, for auto_now
@@ -2352,11 +2361,12 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("party", step_party),
     ("roll", step_roll),
     ("welfare", step_welfare),
+    ("reports", step_reports),
 )
 
 
 # The steps of the member roll, and those that need it, left out by `load_demo(members=False)`.
-ROLL_STEPS = frozenset({"members", "movements_2024", "movements_2025", "party", "roll", "welfare"})
+ROLL_STEPS = frozenset({"members", "movements_2024", "movements_2025", "party", "roll", "welfare", "reports"})
 
 
 def load_demo(*, scale: str, seed: int = 1, password: str, members: bool = True) -> Demo:
@@ -2374,6 +2384,7 @@ def load_demo(*, scale: str, seed: int = 1, password: str, members: bool = True)
             started = time.perf_counter()
             step(demo)
             demo.timings[name] = time.perf_counter() - started
+        records_changed.send(sender=Federation)
     return demo
 
 

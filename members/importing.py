@@ -41,6 +41,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from federation.signals import records_changed
 from federation.text import clean_text, fold
 from unions.models import Level, Status, Union
 
@@ -1180,6 +1181,7 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
     """Write a plan: new members, each with an `admitted` movement on its join date, and the
     changed fields of existing ones. The caller holds the transaction."""
     now = timezone.now()
+    records_changed.send(sender=Member)
     derived = _memo(Member.derived_names)  # full name -> (search text, sort key): names repeat
     if todo.creates:
         _create_members(todo, scope, batch=batch, by=by, now=now, derived=derived)

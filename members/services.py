@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from federation.models import AuditLog
 from federation.services import audit_log, diff_fields
+from federation.signals import records_changed
 from unions.models import Level, Status
 
 from . import importing
@@ -444,6 +445,7 @@ def member_import_undo(*, batch: MemberImport, by, request=None) -> MemberImport
     if later or touched.filter(updated_at__gt=batch.finished_at).exists():
         raise ValidationError(_("Members of this import have changed since: it can no longer be undone."))
     created.delete()
+    records_changed.send(sender=Member)
     for member in Member.objects.filter(pk__in=[int(pk) for pk in batch.changes]):
         for name, value in batch.changes[str(member.pk)].items():
             field = Member._meta.get_field(name)

@@ -173,8 +173,9 @@ def _rows(indicators, targets: dict[int, Target], values, openings, elapsed: int
         if target is not None:
             row.percent = percent(row.actual, target.value)
             row.rating = rating(row.percent)
-            row.expected = _expected(indicator, target.value, elapsed, openings.get(indicator.code))
-            row.on_track = row.actual >= row.expected
+            if row.rating is not None:
+                row.expected = _expected(indicator, target.value, elapsed, openings.get(indicator.code))
+                row.on_track = row.actual >= row.expected
         rows.append(row)
     return rows
 

@@ -27,6 +27,7 @@ from unions.models import Kind, Level, Sector, Union, UnionLink
 from welfare.models import SOURCES as MONEY_SOURCES
 from welfare.models import Activity, EntryKind, FundEntry, FundKind, Program, Shelter, ShelterStatus
 
+from .cache import remember
 from .models import REPORTED_STATUSES, IndicatorValue, Measure, QuarterlyReturn
 from .periods import Period
 
@@ -142,7 +143,8 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 
 def _open_at_end(period: Period) -> Q:
-    return Q(established_on__lte=period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
+    established = Q(established_on__isnull=True) | Q(established_on__lte=period.end)
+    return established & (Q(closed_on__isnull=True) | Q(closed_on__gt=period.end))
 
 
 AGENCY_SECTORS = (Sector.ADMINISTRATIVE_AGENCY, Sector.PUBLIC_SERVICE)
@@ -156,11 +158,17 @@ def _latest_return(period: Period) -> Q:
         ends_on__gt=OuterRef("ends_on"),
         ends_on__lte=period.end,
     )
-    return Q(status__in=REPORTED_STATUSES, ends_on__gte=period.start) & ~Exists(later)
+    return Q(status__in=REPORTED_STATUSES, ends_on__range=(period.start, period.end)) & ~Exists(later)
 
 
 def _agencies_open_at_end(period: Period) -> Q:
     return _open_at_end(period) & Q(sector__in=AGENCY_SECTORS)
+
+
+def _agencies_reporting_conference(period: Period) -> Q:
+    """Reported returns of agencies still open at the period's end (those the rate is taken of)."""
+    still_open = Q(union__closed_on__isnull=True) | Q(union__closed_on__gt=period.end)
+    return Q(status__in=REPORTED_STATUSES, union__sector__in=AGENCY_SECTORS) & still_open
 
 
 # An activity's money, all sources together.
@@ -188,12 +196,7 @@ RECIPES: dict[str, Recipe | Ratio] = {
     "agency_conference_rate": Ratio(
         numerator=(
             Measure.COUNT,
-            Recipe(
-                "return",
-                Q(status__in=REPORTED_STATUSES, union__sector__in=AGENCY_SECTORS),
-                date="annual_conference_on",
-                distinct="union",
-            ),
+            Recipe("return", _agencies_reporting_conference, date="annual_conference_on", distinct="union"),
         ),
         denominator=(Measure.STOCK, Recipe("union", _agencies_open_at_end)),
     ),
@@ -214,7 +217,7 @@ def _latest_value(indicator_id: int):
             ends_on__gt=OuterRef("ends_on"),
             ends_on__lte=period.end,
         )
-        return Q(indicator_id=indicator_id, ends_on__gte=period.start) & ~Exists(later)
+        return Q(indicator_id=indicator_id, ends_on__range=(period.start, period.end)) & ~Exists(later)
 
     return where
 
@@ -354,8 +357,17 @@ class Actuals:
 
 def actuals(indicators: Iterable, *, path: str, period: Period, structure_on: datetime.date | None = None) -> Actuals:
     """The values of `indicators` for everything under `path` in `period`, per union: one query
-    per table the indicators come from, and one for the tree."""
+    per table the indicators come from, and one for the tree (none while cached)."""
     plan = Plan.of(indicators)
+
+    def compute():
+        return _per_union(plan, path, period, structure_on), structure_paths(path, structure_on)
+
+    per_union, paths = remember(("actuals", path, period, structure_on, tuple(plan.codes)), compute)
+    return Actuals(plan, path, period, structure_on, per_union, paths)
+
+
+def _per_union(plan: Plan, path: str, period: Period, structure_on) -> dict[int | None, Parts]:
     per_union: dict[int | None, Parts] = defaultdict(dict)
     for name, items in plan.by_source.items():
         source = SOURCES[name]
@@ -372,13 +384,22 @@ def actuals(indicators: Iterable, *, path: str, period: Period, structure_on: da
             for alias, key in aliases.items():
                 if row[alias]:
                     figures[key] = figures.get(key, ZERO) + Decimal(row[alias])
-    return Actuals(plan, path, period, structure_on, dict(per_union), structure_paths(path, structure_on))
+    return dict(per_union)
 
 
 def series(indicators: Iterable, *, path: str, periods: list[Period], structure_on: datetime.date | None = None):
     """The indicators' values for the whole scope over each of `periods` (e.g. the year to each
     month's end): one query per table, whatever the number of periods."""
     plan = Plan.of(indicators)
+
+    def compute() -> list[Parts]:
+        return _series_parts(plan, path, periods, structure_on)
+
+    parts = remember(("series", path, tuple(periods), structure_on, tuple(plan.codes)), compute)
+    return [plan.finish(p) for p in parts]
+
+
+def _series_parts(plan: Plan, path: str, periods: list[Period], structure_on) -> list[Parts]:
     parts: list[Parts] = [{} for _ in periods]
     for name, items in plan.by_source.items():
         source = SOURCES[name]
@@ -390,4 +411,4 @@ def series(indicators: Iterable, *, path: str, periods: list[Period], structure_
         row = source.queryset().filter(_scope(source, path, structure_on)).order_by().aggregate(**annotations)
         for alias, (p, key) in keys.items():
             parts[p][key] = Decimal(row[alias] or 0)
-    return [plan.finish(p) for p in parts]
+    return parts

@@ -12,3 +12,6 @@ if "MEDIA_ROOT" not in os.environ:
     import tempfile
 
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="lddl-test-media-")
+# Test transactions roll back, so the dashboards' cache would never hear of their writes
+# (reports/cache.py bumps its stamp on commit): off, except in the tests of the cache itself.
+os.environ.setdefault("REPORTS_CACHE_SECONDS", "0")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from federation.models import AuditLog, path_segment
 from federation.services import audit_log, diff_fields
+from federation.signals import records_changed
 
 from .models import Level, Status, Union, UnionLink
 
@@ -109,6 +110,7 @@ def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime
     old_parent = union.parent or union.federation
     new_parent_id = new_parent.pk if new_parent else None
     moved = list(open_links.values_list("union_id", "parent_id"))
+    records_changed.send(sender=Union)
     open_links.update(valid_to=effective_on)
     subtree.update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
     Union.objects.filter(pk=union.pk).update(parent=new_parent, updated_at=timezone.now())
@@ -151,6 +153,7 @@ def union_close(*, union: Union, closed_on: datetime.date, by, request=None) -> 
     union.closed_on = closed_on
     union.save(update_fields=["status", "closed_on"])
     UnionLink.objects.filter(union=union, valid_to__isnull=True).update(valid_to=closed_on)
+    records_changed.send(sender=Union)
     audit_log(
         actor=by,
         obj=union,

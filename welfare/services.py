@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from federation.models import AuditLog
 from federation.services import audit_log, diff_fields
+from federation.signals import records_changed
 from federation.text import clean_text, fold
 from members.models import Member
 from unions.models import Level
@@ -327,6 +328,7 @@ def shelter_advance(*, shelter: Shelter, to: str, on: datetime.date, by, reason:
         update["cancel_reason"] = reason
     if not Shelter.objects.filter(pk=shelter.pk, status=shelter.status).update(**update):
         raise ValidationError(_("Someone else changed this shelter meanwhile: reload the page and try again."))
+    records_changed.send(sender=Shelter)
     changes = {"status": [shelter.status, to]}
     for name in ("started_on", "handed_over_on", "cancelled_on", "cancel_reason"):
         if name in update:

@@ -86,6 +86,7 @@ class Command(BaseCommand):
             f"- {year.deceased:,} deceased = {year.closing:,} (net {year.net_change:+,})\n"
             f"  Party in 2024:          {roll['introduced']:,} introduced, {roll['admitted']:,} admitted\n"
             f"{self._welfare(loaded)}"
+            f"{self._reports(loaded)}"
             f"  time:                   {seconds:.2f} s ({timings})"
         )
 
@@ -103,6 +104,21 @@ class Command(BaseCommand):
             f"support {w['shelter_support']:,} VND\n"
             f"                          Trade Union Meals {w['union_meals']:,} ({w['meals_person_times']:,} "
             f"person-times); social fund raised {w['social_fund_raised']:,} VND\n"
+        )
+
+    def _reports(self, loaded) -> str:
+        """The 2024 targets' headline and the returns filed (none without the roll)."""
+        if "reports" not in loaded.timings:
+            return ""
+        from reports.demo import report_figures
+
+        r = report_figures(loaded.federation)
+        c = loaded.report_counts
+        return (
+            f"  targets 2024:           {r['achieved_or_exceeded']}/{r['targets']} achieved or exceeded; "
+            f"members admitted {r['admitted']:,} of {r['admitted_target']:,.0f} ({r['admitted_percent']}%)\n"
+            f"  returns 2024:           {c.get('returns', 0):,} filed ({c.get('late', 0):,} late), "
+            f"{c.get('missing', 0):,} not filed; Q1-Q3 closed\n"
         )
 
     def _already_loaded(self, federation):

@@ -1,0 +1,67 @@
+"""The dashboards' cached figures: served while the records stand, recomputed once a write
+commits — through model saves, and through the bulk paths that announce themselves."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports.achievement import unit_report
+from reports.models import Indicator, Issuer, Target
+from tests.factories import member
+from unions.services import union_move
+
+D = datetime.date
+
+
+@pytest.fixture
+def cached(settings, cast):
+    settings.REPORTS_CACHE_SECONDS = 600
+    cache.clear()
+    Target.objects.create(federation=cast.fed, indicator=Indicator.objects.get(code="members_admitted"), year=2024,
+                          value=2, issuer=Issuer.VGCL)  # fmt: skip
+    return cast
+
+
+def admitted(cast, **kwargs):
+    return unit_report(federation=cast.fed, year=2024, **kwargs).row("members_admitted").actual
+
+
+def test_a_second_read_runs_no_figure_queries(cached):
+    admitted(cached)
+    with CaptureQueriesContext(connection) as ctx:
+        admitted(cached)
+    # only the indicators and the targets: the figures come from the cache
+    assert len(ctx.captured_queries) == 2
+
+
+def test_a_committed_save_is_seen_at_once(cached, django_capture_on_commit_callbacks):
+    assert admitted(cached) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=D(2024, 3, 1))
+    assert admitted(cached) == 1
+
+
+def test_an_uncommitted_write_leaves_the_cached_figures(cached):
+    assert admitted(cached) == 0
+    member(cached.a, joined_on=D(2024, 3, 1))  # the test's transaction never commits
+    assert admitted(cached) == 0
+
+
+def test_a_bulk_move_is_seen_in_the_structure_of_today(cached, django_capture_on_commit_callbacks):
+    from reports.achievement import tree_report
+
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=D(2024, 3, 1))
+    before = {
+        c.code: r.row("members_admitted").actual for c, r in tree_report(federation=cached.fed, year=2024).children
+    }
+    assert before["H01"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        union_move(union=cached.a, new_parent=cached.d2, effective_on=D(2025, 1, 1), by=None)
+    after = {
+        c.code: r.row("members_admitted").actual for c, r in tree_report(federation=cached.fed, year=2024).children
+    }
+    assert after["H01"] == 0 and after["H02"] == 1
