@@ -2,44 +2,19 @@
 these races cannot happen there)."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from welfare import services
 from welfare.models import Fund, FundEntry, Shelter, ShelterStatus
 
+from ..concurrency import postgresql_only, race
 from ..conftest import add_members
 
 D = datetime.date
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (DATABASE_URL)"
-)
-
-
-def race(count: int, work) -> list:
-    """Run `work(i)` in `count` threads released at the same moment; the results (or errors)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each writer got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+pytestmark = postgresql_only
 
 
 @pytest.fixture
