@@ -19,9 +19,11 @@ def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse
 @login_required
 @require_GET
 def home(request):
-    """Each role lands where its work is: chairs on their union, everyone else on the tree
-    (the leadership dashboard takes over for leaders when targets exist)."""
+    """Each role lands where its work is: leaders on the target dashboard, chairs on their union,
+    everyone else on the tree."""
     user = request.user
+    if user.role == Role.LEADER:
+        return redirect("reports:dashboard")
     if user.role == Role.GRASSROOTS_CHAIR and user.union_id:
         return redirect("unions:detail", pk=user.union_id)
     return redirect("unions:tree")
