@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/seed_demo.py
 	$(PY) bench/import_roll.py --server $(BENCH_POSTGRES)
 	$(PY) bench/welfare_totals.py
+	$(PY) bench/dashboard.py --server $(BENCH_POSTGRES)
 
 # Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
 messages: install

@@ -80,22 +80,32 @@ def run(runs: int) -> None:
         median, worst, queries = timed(function, runs)
         print(f"{name:<52} {median:>7.1f}ms {worst:>7.1f}ms {queries:>8}")
 
-    line("tree_report, federation, 2024", lambda: tree_report(federation=federation, year=2024))
-    line(f"tree_report, district {district.code}, 2024", lambda: tree_report(federation=federation, union=district,
-                                                                           year=2024))  # fmt: skip
+    def report(union=None):
+        return lambda: tree_report(federation=federation, union=union, year=2024)
+
     pages = [
         ("dashboard page, demo_leader (federation)", "demo_leader", reverse("reports:dashboard")),
         (f"drill-down page, district {district.code}", "demo_leader", reverse("reports:unit", args=[district.pk])),
         ("dashboard page, demo_officer", "demo_officer", reverse("reports:dashboard")),
         ("dashboard page, demo_chair", "demo_chair", reverse("reports:dashboard")),
     ]
-    for name, username, url in pages:
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        url += "?year=2024"
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        line(name, lambda c=client, u=url: c.get(u))
+    clients = {}
+    for _name, username, _url in pages:
+        clients[username] = Client()
+        clients[username].force_login(User.objects.get(username=username))
+    # Cold: every read computes its figures (REPORTS_CACHE_SECONDS=0); cached: the figures come
+    # from the cache, as they do between two writes (reports/cache.py).
+    for label, seconds in (("cold", 0), ("cached", 600)):
+        settings.REPORTS_CACHE_SECONDS = seconds
+        print(f"-- {label}")
+        line("tree_report, federation, 2024", report())
+        line(f"tree_report, district {district.code}, 2024", report(district))
+        for name, username, url in pages:
+            client = clients[username]
+            url += "?year=2024"
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            line(name, lambda c=client, u=url: c.get(u))
 
 
 if __name__ == "__main__":

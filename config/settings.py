@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -261,10 +262,12 @@ RETURN_REMINDER_DAYS = env_int("RETURN_REMINDER_DAYS", 3)
 # Dashboard figures stay cached this long at most; any write to the records they come from
 # invalidates them at once (reports/cache.py). 0 turns the cache off.
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 15 * 60)
+# The address links in e-mails (return reminders) start with.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-# Celery beat: the daily jobs (run `celery -A config beat` beside the worker).
-from celery.schedules import crontab  # noqa: E402
-
+# Celery beat: the periodic jobs (run `celery -A config beat` beside the worker).
 CELERY_BEAT_SCHEDULE = {
     "send-return-reminders": {"task": "reports.tasks.send_return_reminders", "schedule": crontab(hour=7, minute=0)},
+    # Keep the leadership's dashboard figures computed (reports/cache.py).
+    "warm-dashboards": {"task": "reports.tasks.warm_dashboards", "schedule": 10 * 60},
 }

@@ -9,6 +9,9 @@ NAVIGATION = [
     # Every role: read-only roles see the roll with personal data masked.
     (Cap.VIEW_STRUCTURE, "members:list", _("Members")),
     (Cap.VIEW_STRUCTURE, "welfare:overview", _("Welfare")),
+    (Cap.VIEW_REPORTS, "reports:dashboard", _("Achievement")),
+    (Cap.VIEW_REPORTS, "reports:targets", _("Targets")),
+    (Cap.VIEW_REPORTS, "reports:returns", _("Quarterly returns")),
     (Cap.USE_ADMIN_SITE, "admin:index", _("Administration")),
 ]
 
@@ -18,9 +21,14 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    items = []
-    for capability, url_name, label in NAVIGATION:
-        if user.can(capability):
-            url = reverse(url_name)
-            items.append({"url": url, "label": label, "active": path.startswith(url)})
+    items = [
+        {"url": reverse(url_name), "label": label, "active": False}
+        for capability, url_name, label in NAVIGATION
+        if user.can(capability)
+    ]
+    # The item whose address is the longest prefix of the page's ("/reports/returns/" is
+    # under "/reports/" too).
+    current = max((i for i in items if path.startswith(i["url"])), key=lambda i: len(i["url"]), default=None)
+    if current is not None:
+        current["active"] = True
     return {"nav_items": items}

@@ -74,7 +74,7 @@ def _round_like_a_document(value: Decimal, indicator: Indicator) -> Decimal:
     """Targets are written round: billions of dong to the hundred million, tens of thousands of
     people to the thousand, smaller counts to the unit."""
     if indicator.unit == "vnd":
-        step = Decimal(100_000_000)
+        step = Decimal(100_000_000 if value >= 10**9 else 1_000_000 if value >= 10**7 else 1_000)
     elif value >= 10_000:
         step = Decimal(1_000)
     else:
@@ -109,8 +109,7 @@ def _allocations(demo: Demo, federation, indicators_by_code, targets) -> list[tu
             total -= max(Decimal(1), (total * ALLOCATION_SHORTFALL).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         # each superior's share: its own actual, give or take, so that some fall short
         weights = [
-            max(float(figures.get(s.path, {}).get(indicator.code, 0)), 0.5) * rng.uniform(0.75, 1.5)
-            for s in superiors
+            max(float(figures.get(s.path, {}).get(indicator.code, 0)), 0.5) * rng.uniform(0.75, 1.5) for s in superiors
         ]
         shares = _apportion(int(total), weights, [int(total)] * len(superiors))
         rows += [(s, indicator, Decimal(share)) for s, share in zip(superiors, shares, strict=True) if share]
@@ -257,8 +256,8 @@ def _write_returns(demo: Demo, federation) -> dict[str, int]:
                 counts["missing"] += 1
                 continue  # never filed
             late = draw > 0.92
-            submitted_on = deadline + timedelta(days=rng.randint(1, 20)) if late else deadline - timedelta(
-                days=rng.randint(0, 12)
+            submitted_on = (
+                deadline + timedelta(days=rng.randint(1, 20)) if late else deadline - timedelta(days=rng.randint(0, 12))
             )
             if quarter == 4:
                 status = rng.choices(
@@ -290,8 +289,10 @@ def _write_returns(demo: Demo, federation) -> dict[str, int]:
                     annual_conference_on=(
                         period.start + timedelta(days=rng.randint(10, 70)) if agency and quarter == 1 else None
                     ),
-                    collective_agreement=union.kind == Kind.ENTERPRISE and union.sector != Sector.COOPERATIVE
-                    and (union.worker_count or 0) >= 25 and rng.random() < 0.6,
+                    collective_agreement=union.kind == Kind.ENTERPRISE
+                    and union.sector != Sector.COOPERATIVE
+                    and (union.worker_count or 0) >= 25
+                    and rng.random() < 0.6,
                     dialogues=rng.choice((0, 0, 1, 1, 2)) if union.kind == Kind.ENTERPRISE else 0,
                     occupational_accidents=1 if rng.random() < 0.01 else 0,
                     work_stoppages=0,

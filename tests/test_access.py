@@ -21,8 +21,8 @@ from welfare import services as welfare_services
 from welfare.models import Activity, Beneficiary, Fund, Occasion, Shelter
 
 from .conftest import add_members, client_for
-from .reports import access_dashboard, access_returns, access_targets
 from .factories import member
+from .reports import access_dashboard, access_returns, access_targets
 
 UNION_PAYLOAD = {
     "code": "NEW1",

@@ -387,3 +387,45 @@ def test_chair_records_tet_gifts_on_a_phone_and_sees_them_in_the_welfare_totals(
     expect(page.locator("#welfare-chart")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, "phone-welfare-overview")
+
+
+@pytest.mark.browser
+def test_chair_submits_the_quarterly_return_on_a_phone_the_district_approves_the_federation_locks(
+    new_page, live_cast, shoot
+):
+    from django.urls import reverse
+
+    from reports.models import QuarterlyReturn
+
+    chair = new_page(viewport=PHONE)
+    log_in(chair, "chair_a")
+    chair.goto(reverse("reports:return_open") + "?year=2025&quarter=4")
+    chair.locator("main form[action$='/open/'] button[type=submit]").click()
+    expect(chair).to_have_url(re.compile(r"/reports/returns/\d+/$"))
+    form = chair.locator("main form[action$='/save/']")
+    form.locator("[name=workers_total]").fill("40")
+    form.locator("[name=workers_female]").fill("45")  # more women than workers: refused on its field
+    form.locator("button[formaction$='/submit/']").click()
+    expect(chair.locator("main form [name=workers_female]")).to_have_attribute("aria-invalid", "true")
+    chair.locator("main form [name=workers_female]").fill("28")
+    chair.locator("main form button[formaction$='/submit/']").click()
+    expect(chair.locator("main")).to_contain_text("Đã gửi")
+    assert chair.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(chair, "phone-return-submitted")
+    ret = QuarterlyReturn.objects.get(union=live_cast.a, year=2025, quarter=4)
+    assert (ret.status, ret.workers_total, ret.workers_female) == ("submitted", 40, 28)
+
+    officer = new_page()
+    log_in(officer, "officer")
+    officer.goto(ret.get_absolute_url())
+    officer.locator("main form[action$='/approve/'] button[type=submit]").click()
+    expect(officer.locator("main")).to_contain_text("Đã duyệt")
+    shoot(officer, "return-approved")
+
+    admin = new_page()
+    log_in(admin, "admin")
+    admin.goto(ret.get_absolute_url())
+    admin.locator("main form[action$='/lock/'] button[type=submit]").click()
+    expect(admin.locator("main")).to_contain_text("Đã khóa")
+    ret.refresh_from_db()
+    assert ret.status == "locked"

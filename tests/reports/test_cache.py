@@ -65,3 +65,13 @@ def test_a_bulk_move_is_seen_in_the_structure_of_today(cached, django_capture_on
         c.code: r.row("members_admitted").actual for c, r in tree_report(federation=cached.fed, year=2024).children
     }
     assert after["H01"] == 0 and after["H02"] == 1
+
+
+def test_warming_puts_the_leaderships_figures_in_the_cache(cached):
+    from reports.tasks import warm_dashboards
+
+    # every federation, and each one's direct-superior unions (the cast's: H01, H02 and N01)
+    assert warm_dashboards() >= 1 + 3
+    with CaptureQueriesContext(connection) as ctx:
+        unit_report(federation=cached.fed, year=2024)
+    assert len(ctx.captured_queries) == 2
