@@ -18,12 +18,14 @@ class ReportsConfig(AppConfig):
         def changed(sender, **kwargs):
             figures_changed()
 
+        # weak=False: `changed` lives only in these connections (a weak reference would let it
+        # be garbage-collected, and the dashboards would stop hearing of writes).
         # The tables dashboard figures come from (reports/measures.py). Members and movements get
         # no delete hook: it would stop Django deleting an undone import's rows in bulk, and the
         # undo says itself that figures changed.
-        records_changed.connect(changed, dispatch_uid="figures-bulk")
+        records_changed.connect(changed, weak=False, dispatch_uid="figures-bulk")
         for label in ("members.Member", "members.Movement"):
-            post_save.connect(changed, sender=apps.get_model(label), dispatch_uid=f"figures-{label}")
+            post_save.connect(changed, sender=apps.get_model(label), weak=False, dispatch_uid=f"figures-{label}")
         for label in (
             "unions.Union",
             "unions.UnionLink",
@@ -34,5 +36,5 @@ class ReportsConfig(AppConfig):
             "reports.IndicatorValue",
         ):
             model = apps.get_model(label)
-            post_save.connect(changed, sender=model, dispatch_uid=f"figures-{label}")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"figures-del-{label}")
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"figures-{label}")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"figures-del-{label}")

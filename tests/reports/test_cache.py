@@ -75,3 +75,13 @@ def test_warming_puts_the_leaderships_figures_in_the_cache(cached):
     with CaptureQueriesContext(connection) as ctx:
         unit_report(federation=cached.fed, year=2024)
     assert len(ctx.captured_queries) == 2
+
+
+def test_the_write_hooks_survive_garbage_collection(cached, django_capture_on_commit_callbacks):
+    import gc
+
+    gc.collect()
+    assert admitted(cached) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=D(2024, 3, 1))
+    assert admitted(cached) == 1
