@@ -32,6 +32,7 @@ from members.models import Movement, MovementKind
 from unions.models import Kind, Level, Sector, Union
 
 from .achievement import unit_report
+from .completeness import owing_unions
 from .measures import AGENCY_SECTORS, actuals
 from .models import (
     Indicator,
@@ -213,17 +214,6 @@ def _roll_by_union(federation, start: date, end: date) -> dict[int, dict[str, in
     return {row.pop("union_id"): row for row in rows}
 
 
-def _owing(federation, end: date) -> list[Union]:
-    return list(
-        Union.objects.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=end),
-            Q(closed_on__isnull=True) | Q(closed_on__gt=end),
-            federation=federation,
-            level=Level.GRASSROOTS,
-        ).order_by("code")
-    )
-
-
 def _moment(day: date, rng) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(rng.randint(7, 20), rng.randint(0, 59))))
 
@@ -247,7 +237,7 @@ def _write_returns(demo: Demo, federation) -> dict[str, int]:
             )
         )
         roll = _roll_by_union(federation, period.start, period.end)
-        for union in _owing(federation, period.end):
+        for union in owing_unions(federation, path=federation.path, year=YEAR, quarter=quarter).order_by("code"):
             agency = union.sector in AGENCY_SECTORS
             draw = rng.random()
             if quarter == 1 and agency:

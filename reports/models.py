@@ -20,6 +20,8 @@ from federation.models import Federation
 from unions.models import Union
 from welfare.models import OrganizedBy, ScopedQuerySet
 
+from .periods import quarter_label
+
 
 class Measure(models.TextChoices):
     COUNT = "count", _("count over the period")
@@ -245,7 +247,7 @@ class ReportingQuarter(models.Model):
         ]
 
     def __str__(self):
-        return f"Q{self.quarter}/{self.year}"
+        return quarter_label(self.year, self.quarter)
 
     @property
     def is_closed(self) -> bool:
@@ -380,10 +382,14 @@ class QuarterlyReturn(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.union} Q{self.quarter}/{self.year}"
+        return f"{self.union} {self.label}"
 
     def get_absolute_url(self):
         return reverse("reports:return_detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.year, self.quarter)
 
     @property
     def is_editable(self) -> bool:

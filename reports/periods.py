@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Period:
         return Period(self.start, max(as_of, self.start - datetime.timedelta(days=1)))
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
+def add_months(day: datetime.date, months: int) -> datetime.date:
     month = day.month - 1 + months
     return day.replace(year=day.year + month // 12, month=month % 12 + 1)
 
@@ -33,14 +34,14 @@ def year_start(federation, year: int) -> datetime.date:
 
 def year_period(federation, year: int) -> Period:
     start = year_start(federation, year)
-    return Period(start, _add_months(start, 12) - datetime.timedelta(days=1))
+    return Period(start, add_months(start, 12) - datetime.timedelta(days=1))
 
 
 def quarter_period(federation, year: int, quarter: int) -> Period:
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter {quarter} is not 1-4")
-    start = _add_months(year_start(federation, year), 3 * (quarter - 1))
-    return Period(start, _add_months(start, 3) - datetime.timedelta(days=1))
+    start = add_months(year_start(federation, year), 3 * (quarter - 1))
+    return Period(start, add_months(start, 3) - datetime.timedelta(days=1))
 
 
 def elapsed_quarters(federation, year: int, as_of: datetime.date | None) -> int:
@@ -67,3 +68,34 @@ def default_deadline(federation, year: int, quarter: int) -> datetime.date:
     """Returns are due `RETURN_DEADLINE_DAYS` days after the quarter ends, unless the federation
     set another day for that quarter."""
     return quarter_period(federation, year, quarter).end + datetime.timedelta(days=settings.RETURN_DEADLINE_DAYS)
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """ "Quý 3/2026" (in English "Q3/2026")."""
+    return _("Q%(quarter)s/%(year)s") % {"quarter": quarter, "year": year}
+
+
+def default_year(federation, years: list[int], today: datetime.date) -> int:
+    """The latest of `years` (those with targets), not counting years still to come (next year's
+    targets are set before it starts: dashboards stay on the running year meanwhile); else the
+    running one."""
+    current = report_year(federation, today)
+    return next((y for y in years if y <= current), current)
+
+
+def default_as_of(federation, year: int, today: datetime.date) -> datetime.date | None:
+    """Today while the year runs; the whole year once it is over."""
+    return today if today in year_period(federation, year) else None
+
+
+def is_running(federation, year: int, as_of: datetime.date | None) -> bool:
+    """The figures stop inside the year: targets to date and "on track" mean something."""
+    return as_of is not None and as_of < year_period(federation, year).end
+
+
+def latest_due_quarter(federation, day: datetime.date) -> tuple[int, int]:
+    """The last quarter that had ended by `day` (its returns are owed): (year, quarter)."""
+    year, quarter = quarter_of(federation, day)
+    if day < quarter_period(federation, year, quarter).end:
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return year, quarter

@@ -20,7 +20,7 @@ from unions.models import Level
 
 from .completeness import Tally, completeness, owing_unions
 from .models import QuarterlyReturn, ReportingQuarter
-from .periods import Period, default_deadline, quarter_of, quarter_period
+from .periods import Period, default_deadline, quarter_label, quarter_of, quarter_period
 
 # --- who may do what ---------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class QuarterLine:
 
     @property
     def label(self) -> str:
-        return f"Q{self.quarter}/{self.year}"
+        return quarter_label(self.year, self.quarter)
 
     @property
     def ended(self) -> bool:

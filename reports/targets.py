@@ -230,3 +230,11 @@ def allocation_check(*, federation: Federation, parent: Union | None, year: int)
             )
         )
     return rows
+
+
+def target_years(federation: Federation, union: Union | None) -> list[int]:
+    """The years with a target anywhere in the unit's subtree, latest first (one query)."""
+    targets = Target.objects.filter(federation=federation)
+    if union is not None:
+        targets = targets.filter(union__path__startswith=union.path)
+    return sorted(set(targets.order_by().values_list("year", flat=True).distinct()), reverse=True)

@@ -23,7 +23,8 @@ def warm_dashboards() -> int:
     from unions.models import Union
 
     from .achievement import tree_report
-    from .forms.dashboard import default_as_of, default_year, target_years
+    from .periods import default_as_of, default_year
+    from .targets import target_years
 
     today = timezone.localdate()
     computed = 0

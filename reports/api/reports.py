@@ -19,8 +19,8 @@ from unions.models import Union
 
 from ..achievement import Report, Structure, plain, tree_report
 from ..completeness import completeness
-from ..forms.dashboard import default_as_of, default_year, latest_due_quarter, target_years
-from ..periods import report_year, year_period
+from ..periods import default_as_of, default_year, latest_due_quarter, report_year, year_period
+from ..targets import target_years
 
 # --- parameters ----------------------------------------------------------------------------------
 

@@ -10,11 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from federation.models import Federation
 from unions.forms import DATE_WIDGET
-from unions.models import Union
 
 from ..achievement import Structure
-from ..models import Indicator, Target
-from ..periods import quarter_of, quarter_period, report_year, year_period
+from ..models import Indicator
+from ..periods import default_as_of, default_year, report_year, year_period
 
 DEFAULT_INDICATOR = "members_admitted"
 
@@ -25,39 +24,6 @@ class Params:
     as_of: datetime.date | None  # None: the whole year
     structure: str
     indicator: str  # code of the indicator of the chart and the ranking
-
-
-def target_years(federation: Federation, union: Union | None) -> list[int]:
-    """The years with a target anywhere in the unit's subtree, latest first (one query)."""
-    targets = Target.objects.filter(federation=federation)
-    if union is not None:
-        targets = targets.filter(union__path__startswith=union.path)
-    return sorted(set(targets.order_by().values_list("year", flat=True).distinct()), reverse=True)
-
-
-def default_year(federation: Federation, years: list[int], today: datetime.date) -> int:
-    """The latest year with targets, not counting years still to come (next year's targets are set
-    before it starts: the dashboard stays on the running year meanwhile); else the running one."""
-    current = report_year(federation, today)
-    return next((y for y in years if y <= current), current)
-
-
-def default_as_of(federation: Federation, year: int, today: datetime.date) -> datetime.date | None:
-    """Today while the year runs; the whole year once it is over."""
-    return today if today in year_period(federation, year) else None
-
-
-def is_running(federation: Federation, year: int, as_of: datetime.date | None) -> bool:
-    """The figures stop inside the year: targets to date and "on track" mean something."""
-    return as_of is not None and as_of < year_period(federation, year).end
-
-
-def latest_due_quarter(federation: Federation, day: datetime.date) -> tuple[int, int]:
-    """The last quarter that had ended by `day` (its returns are owed): (year, quarter)."""
-    year, quarter = quarter_of(federation, day)
-    if day < quarter_period(federation, year, quarter).end:
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    return year, quarter
 
 
 def indicator_choices() -> list[tuple[str, str]]:

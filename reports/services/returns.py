@@ -37,7 +37,7 @@ from ..models import (
     ReportingQuarter,
     ReturnStatus,
 )
-from ..periods import default_deadline, quarter_period
+from ..periods import default_deadline, quarter_label, quarter_period
 from ..returns import can_decide, can_fill, can_lock, due_quarter, live_counts, owes, quarter_row
 
 logger = logging.getLogger(__name__)
@@ -67,10 +67,6 @@ def _day(value: datetime.date) -> str:
     return formats.date_format(value, "d/m/Y")
 
 
-def _label(year: int, quarter: int) -> str:
-    return f"Q{quarter}/{year}"
-
-
 def _check_quarter_number(year, quarter) -> None:
     if quarter not in (1, 2, 3, 4):
         raise ValidationError({"quarter": _("A quarter is 1, 2, 3 or 4.")})
@@ -82,7 +78,8 @@ def _check_quarter_open(federation, year: int, quarter: int) -> None:
     row = quarter_row(federation, year, quarter)
     if row is not None and row.is_closed:
         raise ValidationError(
-            _("%(quarter)s is closed: its returns can no longer be changed.") % {"quarter": _label(year, quarter)}
+            _("%(quarter)s is closed: its returns can no longer be changed.")
+            % {"quarter": quarter_label(year, quarter)}
         )
 
 
@@ -237,7 +234,7 @@ def return_open(*, union, year: int, quarter: int, by, request=None) -> Quarterl
     existing = QuarterlyReturn.objects.filter(union=union, year=year, quarter=quarter).first()
     if existing is not None:
         return existing
-    label = _label(year, quarter)
+    label = quarter_label(year, quarter)
     if union.level != Level.GRASSROOTS:
         raise ValidationError(_("Only grassroots unions make quarterly returns."))
     period = quarter_period(federation, year, quarter)
@@ -293,7 +290,7 @@ def return_submit(*, ret, version: int, by, data: dict | None = None, request=No
     if timezone.localdate() <= period.end:
         raise ValidationError(
             _("%(quarter)s ends on %(end)s: its return can be submitted from the next day.")
-            % {"quarter": _label(current.year, current.quarter), "end": _day(period.end)}
+            % {"quarter": quarter_label(current.year, current.quarter), "end": _day(period.end)}
         )
     counts = live_counts(current.union, current.year, current.quarter)
     _check_workers({**{n: getattr(current, n) for n in TYPED_FIELDS}, **data}, members=counts["members_closing"])
@@ -384,7 +381,7 @@ def return_reopen(*, ret, reason: str, by, request=None) -> QuarterlyReturn:
     if row is not None and row.is_closed:
         raise ValidationError(
             _("%(quarter)s is closed: reopen the quarter to change its returns.")
-            % {"quarter": _label(current.year, current.quarter)}
+            % {"quarter": quarter_label(current.year, current.quarter)}
         )
     if current.status != ReturnStatus.LOCKED:
         raise ValidationError(
@@ -435,7 +432,7 @@ def quarter_set_deadline(*, federation, year: int, quarter: int, deadline, by, r
     row, created = _quarter_for_update(federation, year, quarter)
     if row.is_closed:
         raise ValidationError(
-            _("%(quarter)s is closed: reopen it to change its deadline.") % {"quarter": _label(year, quarter)}
+            _("%(quarter)s is closed: reopen it to change its deadline.") % {"quarter": quarter_label(year, quarter)}
         )
     before = None if created else row.deadline
     if before == deadline:
@@ -457,7 +454,7 @@ def quarter_close(*, federation, year: int, quarter: int, by, request=None) -> R
     _check_quarter_number(year, quarter)
     _lock_federation(federation)
     row, _created = _quarter_for_update(federation, year, quarter)
-    label = _label(year, quarter)
+    label = quarter_label(year, quarter)
     if row.is_closed:
         raise ValidationError(_("%(quarter)s is closed already.") % {"quarter": label})
     now = timezone.now()
@@ -488,7 +485,7 @@ def quarter_reopen(*, federation, year: int, quarter: int, reason: str, by, requ
     if not reason:
         raise ValidationError({"reason": _("Say why the quarter is reopened.")})
     _lock_federation(federation)
-    label = _label(year, quarter)
+    label = quarter_label(year, quarter)
     row = ReportingQuarter.objects.select_for_update().filter(federation=federation, year=year, quarter=quarter).first()
     if row is None or not row.is_closed:
         raise ValidationError(_("%(quarter)s is not closed.") % {"quarter": label})
@@ -528,7 +525,7 @@ def _reminder_text(kind: str, chair, year: int, quarter: int, deadline: datetime
     values = {
         "name": chair.display_name,
         "union": chair.union.name,
-        "quarter": _label(year, quarter),
+        "quarter": quarter_label(year, quarter),
         "deadline": _day(deadline),
         "link": return_link(chair.union_id, year, quarter),
     }

@@ -28,10 +28,11 @@ from unions.selectors import default_federation_for_user, get_union_for_user
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
 from ..completeness import completeness
 from ..exports import XLSX, achievement_filename, achievement_xlsx
-from ..forms.dashboard import DashboardForm, Params, is_running, latest_due_quarter, target_years
+from ..forms.dashboard import DashboardForm, Params
 from ..measures import series
 from ..models import Measure
-from ..periods import Period, year_period
+from ..periods import Period, add_months, is_running, latest_due_quarter, year_period
+from ..targets import target_years
 
 CENT = Decimal("0.01")
 RANKING_CHART_LIMIT = 30  # bars; the table under the chart lists every unit
@@ -148,11 +149,6 @@ def _ranking(tree: TreeReport, code: str, query: str) -> list[Rank]:
     return ranks
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    return day.replace(year=day.year + month // 12, month=month % 12 + 1)
-
-
 @dataclass
 class Month:
     label: str
@@ -167,10 +163,10 @@ def _months(federation, year: int, period: Period) -> list[Month]:
     full = year_period(federation, year)
     months = []
     for m in range(1, 13):
-        start = _add_months(full.start, m - 1)
+        start = add_months(full.start, m - 1)
         if start > period.end:
             break
-        end = _add_months(full.start, m) - datetime.timedelta(days=1)
+        end = add_months(full.start, m) - datetime.timedelta(days=1)
         label = f"{start:%m/%Y}"
         if period.end < end:
             label = _("%(month)s (to %(day)s)") % {"month": label, "day": f"{period.end:%d/%m}"}

@@ -39,7 +39,7 @@ from ..forms.returns import (
     VersionForm,
 )
 from ..models import EDITABLE_STATUSES, ROLL_FIELDS, TYPED_FIELDS, QuarterlyReturn, ReturnStatus
-from ..periods import quarter_period, report_year
+from ..periods import quarter_label, quarter_period, report_year
 from ..services import returns as services
 
 PAGE_SIZE = 50
@@ -51,10 +51,6 @@ PAGE_SIZE = 50
 def _reader(user) -> None:
     if not user.can(Cap.VIEW_REPORTS):
         raise PermissionDenied
-
-
-def _label(year, quarter) -> str:
-    return f"Q{quarter}/{year}"
 
 
 def _years(federation, today=None) -> list[int]:
@@ -98,7 +94,7 @@ def _chair_box(user):
         "union": union,
         "year": year,
         "quarter": quarter,
-        "label": _label(year, quarter),
+        "label": quarter_label(year, quarter),
         "deadline": deadline_for(union.federation, year, quarter),
         "ret": ret,
         "owes": ret is not None or selectors.owes(union, year, quarter),
@@ -165,14 +161,16 @@ def return_open(request):
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("The return of %(quarter)s was opened.") % {"quarter": _label(year, quarter)})
+            messages.success(
+                request, _("The return of %(quarter)s was opened.") % {"quarter": quarter_label(year, quarter)}
+            )
             return redirect(ret)
     period = quarter_period(union.federation, year, quarter)
     ctx = {
         "union": union,
         "year": year,
         "quarter": quarter,
-        "label": _label(year, quarter),
+        "label": quarter_label(year, quarter),
         "period": period,
         "deadline": deadline_for(union.federation, year, quarter),
         "form": form,
@@ -205,7 +203,7 @@ def _detail(request, ret, *, form=None, send_back_form=None, reason_form=None, e
             field.widget.attrs["disabled"] = True
     ctx = {
         "ret": ret,
-        "label": _label(ret.year, ret.quarter),
+        "label": quarter_label(ret.year, ret.quarter),
         "period": quarter_period(ret.federation, ret.year, ret.quarter),
         "deadline": deadline,
         "late": first is not None and timezone.localtime(first).date() > deadline,
@@ -268,7 +266,7 @@ def _write(request, pk, *, submit: bool):
             attach_errors(form, exc)
         else:
             if submit:
-                label = _label(saved.year, saved.quarter)
+                label = quarter_label(saved.year, saved.quarter)
                 messages.success(request, _("The return of %(quarter)s was submitted.") % {"quarter": label})
             else:
                 messages.success(request, _("The draft was saved."))
@@ -429,7 +427,7 @@ def _quarter_action(request, federation_pk, year, quarter, form, write, done: st
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, done % {"quarter": _label(year, quarter)})
+            messages.success(request, done % {"quarter": quarter_label(year, quarter)})
             url = reverse("reports:quarters") + "?" + urlencode({"year": year})
             if request.user.federation_id != federation.pk:
                 url += f"&federation={federation.pk}"
@@ -546,7 +544,7 @@ def completeness(request):
     ctx = {
         "form": form,
         "result": result,
-        "label": _label(year, quarter),
+        "label": quarter_label(year, quarter),
         "scope_name": union.name if union is not None else federation.name,
         "scope_union": union,
         # Units one level down, when some of them have units of their own below.

@@ -56,7 +56,7 @@ def test_chairs_who_have_not_submitted_are_reminded_once_before_the_deadline(cha
     assert services.return_reminders_send(today=D(2026, 10, 8)) == 3
     assert recipients() == ["chair.a@example.vn", "chair.b@example.vn", "chair.x@example.vn"]
     message = next(m for m in mail.outbox if m.to == ["chair.a@example.vn"])
-    assert "Q3/2026" in message.subject and "10/10/2026" in message.subject
+    assert "Quý 3/2026" in message.subject and "10/10/2026" in message.subject  # sent in Vietnamese
     link = f"https://ldld.example.vn{reverse('reports:return_open')}?union={c.a.pk}&year=2026&quarter=3"
     assert link in message.body
     assert c.a.name in message.body
