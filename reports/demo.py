@@ -246,9 +246,12 @@ def _write_returns(demo: Demo, federation) -> dict[str, int]:
                 counts["missing"] += 1
                 continue  # never filed
             late = draw > 0.92
-            submitted_on = (
-                deadline + timedelta(days=rng.randint(1, 20)) if late else deadline - timedelta(days=rng.randint(0, 12))
-            )
+            # on time: from the day after the quarter ends (the earliest a return can be
+            # submitted) to the deadline; late: up to 20 days after it
+            if late:
+                submitted_on = deadline + timedelta(days=rng.randint(1, 20))
+            else:
+                submitted_on = period.end + timedelta(days=rng.randint(1, max(1, (deadline - period.end).days)))
             if quarter == 4:
                 status = rng.choices(
                     [ReturnStatus.APPROVED, ReturnStatus.SUBMITTED, ReturnStatus.RETURNED], [0.86, 0.11, 0.03]

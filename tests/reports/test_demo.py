@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 
 from federation.models import Federation
 from reports.achievement import tree_report, unit_report
@@ -99,3 +100,9 @@ def test_province_demo_reads_like_the_seed_articles(db):
     assert len(ranked) >= 10 and any(r.achieved_or_exceeded < r.targets for r in ranked)
     q4 = completeness(federation, path=federation.path, year=2024, quarter=4)
     assert q4.total.owing > 1_300 and q4.total.late > 0 and 0 < q4.total.not_reported < q4.total.owing // 10
+
+
+def test_returns_were_submitted_after_their_quarter_ended(small):
+    federation, _ = small
+    returns = QuarterlyReturn.objects.filter(federation=federation)
+    assert all(timezone.localtime(r.first_submitted_at).date() > r.ends_on for r in returns)
