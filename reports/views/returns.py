@@ -524,9 +524,8 @@ def completeness(request):
         year, quarter = due_year, due_q
     result = completeness_of(federation, path=scope_path, year=year, quarter=quarter)
     tallies = result.by_child()
-    names = {
-        u.path: u for u in Union.objects.visible_to(request.user).filter(path__in=list(tallies)).only("pk", "code", "name", "path", "level")
-    }
+    units = Union.objects.visible_to(request.user).filter(path__in=list(tallies))
+    names = {u.path: u for u in units.only("pk", "code", "name", "path", "level")}
     children = sorted(
         ((names[p], t) for p, t in tallies.items() if p in names), key=lambda pair: pair[0].name.casefold()
     )
