@@ -556,6 +556,8 @@ def completeness(request):
     return render(request, "reports/returns/completeness.html", ctx)
 
 
+# Everything about returns lives under returns/ (the navigation marks "Quarterly returns" there).
+QUARTER = "returns/quarters/<int:federation>/<int:year>/<int:quarter>/"
 urlpatterns = [
     path("returns/", returns_list, name="returns"),
     path("returns/open/", return_open, name="return_open"),
@@ -566,9 +568,9 @@ urlpatterns = [
     path("returns/<int:pk>/return/", return_send_back, name="return_send_back"),
     path("returns/<int:pk>/lock/", return_lock, name="return_lock"),
     path("returns/<int:pk>/reopen/", return_reopen, name="return_reopen"),
-    path("quarters/", quarters, name="quarters"),
-    path("quarters/<int:federation>/<int:year>/<int:quarter>/deadline/", quarter_deadline, name="quarter_deadline"),
-    path("quarters/<int:federation>/<int:year>/<int:quarter>/close/", quarter_close, name="quarter_close"),
-    path("quarters/<int:federation>/<int:year>/<int:quarter>/reopen/", quarter_reopen, name="quarter_reopen"),
-    path("completeness/", completeness, name="completeness"),
+    path("returns/quarters/", quarters, name="quarters"),
+    path(f"{QUARTER}deadline/", quarter_deadline, name="quarter_deadline"),
+    path(f"{QUARTER}close/", quarter_close, name="quarter_close"),
+    path(f"{QUARTER}reopen/", quarter_reopen, name="quarter_reopen"),
+    path("returns/completeness/", completeness, name="completeness"),
 ]
