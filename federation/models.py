@@ -47,6 +47,15 @@ class Federation(models.Model):
     year_start_month = models.PositiveSmallIntegerField(_("report year starts (month)"), default=1)
     year_start_day = models.PositiveSmallIntegerField(_("report year starts (day)"), default=1)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text=_("The federation that took over its units, members and records."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

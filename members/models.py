@@ -185,6 +185,15 @@ class Movement(models.Model):
     import_batch = models.ForeignKey(
         "members.MemberImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="movements"
     )
+    # A transfer made by a reorganization (units merged or split), not asked for by anyone.
+    reorganization = models.ForeignKey(
+        "unions.Reorganization",
+        verbose_name=_("reorganization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

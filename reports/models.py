@@ -123,6 +123,11 @@ class Target(OrganizedBy, models.Model):
     issuer = models.CharField(_("issued by"), max_length=16, choices=Issuer.choices)
     note = models.CharField(_("note"), max_length=255, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Set when the unit closed in a reorganization: the rest of the year's target was added to
+    # its successor's, so this one no longer counts in allocations.
+    passed_to = models.ForeignKey(
+        "self", verbose_name=_("passed to"), on_delete=models.PROTECT, null=True, blank=True, related_name="passed_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

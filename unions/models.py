@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +17,7 @@ class Level(models.TextChoices):
 class Kind(models.TextChoices):
     # direct-superior unions
     DISTRICT_FEDERATION = "district_federation", _("District/town labor federation")
+    REGIONAL_UNION = "regional_union", _("Regional union")
     INDUSTRY_UNION = "industry_union", _("Industry union")
     ZONE_UNION = "zone_union", _("Industrial/economic zone union")
     AGENCY_UNION = "agency_union", _("Agencies union")
@@ -32,6 +34,7 @@ class Kind(models.TextChoices):
 
 SUPERIOR_KINDS = [
     Kind.DISTRICT_FEDERATION,
+    Kind.REGIONAL_UNION,
     Kind.INDUSTRY_UNION,
     Kind.ZONE_UNION,
     Kind.AGENCY_UNION,
@@ -256,3 +259,105 @@ class UnionLink(models.Model):
 
     def __str__(self):
         return f"{self.union_id} @ {self.path} [{self.valid_from} – {self.valid_to}]"
+
+
+class Operation(models.TextChoices):
+    """The reorganizations of §7."""
+
+    CREATE = "create", _("Establish")
+    RENAME = "rename", _("Rename")
+    MOVE = "move", _("Move")
+    MERGE = "merge", _("Merge")
+    SPLIT = "split", _("Split")
+    DISSOLVE = "dissolve", _("Dissolve")
+    CHANGE_KIND = "change_kind", _("Change kind or sector")
+    MERGE_FEDERATION = "merge_federation", _("Merge federations")
+
+
+class ReorganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A plan spans a federation: its federation-level users see it (only the federation admin
+        may prepare and apply one); users of a union do not."""
+        path = user.scope_path if user.is_authenticated else None
+        if path is None or user.union_id:
+            return self.none()
+        return self if path == "" else self.filter(federation_id=int(path[:-1]))
+
+
+class Reorganization(models.Model):
+    """A reorganization decided by one decision: a plan of operations (`rows`), previewed as a
+    draft, then applied in one transaction. What it did is its `Lineage` and the audit trail."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Prepared, not applied")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+
+    federation = models.ForeignKey(
+        Federation, verbose_name=_("federation"), on_delete=models.PROTECT, related_name="reorganizations"
+    )
+    decision_number = models.CharField(_("decision number"), max_length=64)
+    decision_date = models.DateField(_("decision date"))
+    effective_on = models.DateField(_("effective from"))
+    reason = models.CharField(_("reason"), max_length=500)
+    source = models.CharField(_("from"), max_length=255, blank=True, help_text=_("The plan file, if any."))
+    rows = models.JSONField(_("operations"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = ReorganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reorganization")
+        verbose_name_plural = _("reorganizations")
+        ordering = ["-effective_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="applied", applied_at__isnull=False) | ~Q(status="applied"),
+                name="reorganization_applied_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.decision_number} ({self.effective_on:%d/%m/%Y})"
+
+    def get_absolute_url(self):
+        return reverse("unions:reorganization_detail", args=[self.pk])
+
+
+class Lineage(models.Model):
+    """What became what: one operation of an applied reorganization on one unit (`union`), with
+    the unit it passed to (`successor`: the merge target, the new parent, the split's recipient)."""
+
+    reorganization = models.ForeignKey(Reorganization, on_delete=models.PROTECT, related_name="lineage")
+    operation = models.CharField(_("operation"), max_length=24, choices=Operation.choices)
+    federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="+")
+    union = models.ForeignKey(
+        Union, verbose_name=_("unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="lineage_out"
+    )
+    successor = models.ForeignKey(
+        Union, verbose_name=_("became"), on_delete=models.PROTECT, null=True, blank=True, related_name="lineage_in"
+    )
+    from_federation = models.ForeignKey(
+        Federation, verbose_name=_("merged federation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    effective_on = models.DateField(_("effective from"))
+    members = models.PositiveIntegerField(_("members moved"), default=0)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lineage")
+        verbose_name_plural = _("lineage")
+        ordering = ["effective_on", "pk"]
+        indexes = [models.Index(fields=["federation", "effective_on"], name="lineage_fed_day_idx")]
+
+    def __str__(self):
+        return f"{self.get_operation_display()} {self.union_id} -> {self.successor_id} ({self.effective_on})"

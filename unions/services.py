@@ -105,13 +105,16 @@ def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime
     new_path = (new_parent.path if new_parent else union.federation.path) + path_segment(union.pk)
     subtree = Union.objects.filter(path__startswith=old_path)
     open_links = UnionLink.objects.filter(union__in=subtree, valid_to__isnull=True)
-    if open_links.filter(valid_from__gte=effective_on).exists():
-        raise ValidationError({"effective_on": _("The unit already changed position on or after that date.")})
+    if open_links.filter(valid_from__gt=effective_on).exists():
+        raise ValidationError({"effective_on": _("The unit already changed position after that date.")})
     old_parent = union.parent or union.federation
     new_parent_id = new_parent.pk if new_parent else None
-    moved = list(open_links.values_list("union_id", "parent_id"))
+    # A position begun that same day (two decisions in force on one day) is corrected in place;
+    # the others end the day before and a new one starts.
+    moved = list(open_links.exclude(valid_from=effective_on).values_list("union_id", "parent_id"))
+    same_day = list(open_links.filter(valid_from=effective_on).values_list("pk", "union_id"))
     records_changed.send(sender=Union)
-    open_links.update(valid_to=effective_on)
+    open_links.exclude(valid_from=effective_on).update(valid_to=effective_on)
     subtree.update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
     Union.objects.filter(pk=union.pk).update(parent=new_parent, updated_at=timezone.now())
     paths = dict(Union.objects.filter(path__startswith=new_path).values_list("pk", "path"))
@@ -125,6 +128,11 @@ def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime
         )
         for union_id, parent_id in moved
     )
+    for link_id, union_id in same_day:
+        fields = {"path": paths[union_id]}
+        if union_id == union.pk:
+            fields["parent_id"] = new_parent_id
+        UnionLink.objects.filter(pk=link_id).update(**fields)
     union.refresh_from_db()
     audit_log(
         actor=by,
@@ -149,6 +157,10 @@ def union_close(*, union: Union, closed_on: datetime.date, by, request=None) -> 
         raise ValidationError(_("Move or close the units under this one first."))
     if union.established_on and closed_on < union.established_on:
         raise ValidationError({"closed_on": _("A unit cannot close before it was established.")})
+    if UnionLink.objects.filter(union=union, valid_to__isnull=True, valid_from__gte=closed_on).exists():
+        raise ValidationError(
+            {"closed_on": _("The unit took its present position on or after that date: it closes later.")}
+        )
     union.status = Status.CLOSED
     union.closed_on = closed_on
     union.save(update_fields=["status", "closed_on"])
