@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import Combinable
 
-from federation.models import PATH_SEGMENT
+from federation.models import PATH_SEGMENT, Federation, path_segment
 from members.models import Member, Movement, MovementKind
 from unions.models import Kind, Level, Sector, Union, UnionLink
 from welfare.models import SOURCES as MONEY_SOURCES
@@ -248,9 +248,9 @@ def _scope(source: Source, path: str, structure_on: datetime.date | None) -> Q:
         if federation and source.federation:
             return Q(**{source.federation: int(path[:-1])})
         return Q(**{f"{source.path()}__startswith": path})
-    # Units that stood under `path` at some time up to that day; `structure_paths` then places
-    # each where it stood on the day (or last stood, if it closed before).
-    units = _links_to(structure_on).filter(path__startswith=path).values("union_id")
+    # Units that stood under `path` (or a federation since merged into it) at some time up to
+    # that day; `structure_paths` then places each where it stood on the day (or last stood).
+    units = _links_to(structure_on).filter(_under_any(_stood_as(path, structure_on))).values("union_id")
     scope = Q(**{f"{source.union_id}__in": units})
     if federation and source.federation:
         scope |= Q(**{f"{source.union_id}__isnull": True, source.federation: int(path[:-1])})
@@ -261,17 +261,45 @@ def _links_to(day: datetime.date):
     return UnionLink.objects.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
 
 
+def _stood_as(path: str, day: datetime.date) -> list[str]:
+    """The paths that were `path` on `day`: a federation's own, and those of the federations
+    merged into it after that day (their units then stood under them)."""
+    if len(path) != PATH_SEGMENT:
+        return [path]
+    paths, frontier = [path], [int(path[:-1])]
+    while frontier:
+        merged = list(
+            Federation.objects.filter(merged_into_id__in=frontier, closed_on__gt=day).values_list("pk", flat=True)
+        )
+        paths += [path_segment(pk) for pk in merged]
+        frontier = merged
+    return paths
+
+
+def _under_any(paths: list[str]) -> Q:
+    condition = Q()
+    for prefix in paths:
+        condition |= Q(path__startswith=prefix)
+    return condition
+
+
 def structure_paths(path: str, day: datetime.date | None) -> dict[int, str]:
     """Where each union under `path` stands: today, or on `day` (a union closed before `day`
-    where it last stood), as {union id: path}; one query."""
+    where it last stood), as {union id: path}. A federation that merged into this one after
+    `day` is read as part of it, its units where they stood in it."""
     if day is None:
         return dict(Union.objects.filter(path__startswith=path).values_list("pk", "path"))
-    ids = _links_to(day).filter(path__startswith=path).values("union_id")
+    stood_as = _stood_as(path, day)
+    ids = _links_to(day).filter(_under_any(stood_as)).values("union_id")
     links = _links_to(day).filter(union_id__in=ids).order_by("union_id", F("valid_from").asc(nulls_first=True))
     placed: dict[int, str] = {}
     for union_id, link_path in links.values_list("union_id", "path"):
         # ordered by start: the last link begun by `day` is the one in force then, or the last
         placed[union_id] = link_path
+    for old in stood_as[1:]:
+        for union_id, link_path in placed.items():
+            if link_path.startswith(old):
+                placed[union_id] = path + link_path[len(old) :]
     return placed
 
 

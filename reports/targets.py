@@ -203,7 +203,7 @@ def allocation_check(*, federation: Federation, parent: Union | None, year: int)
     figures = {
         row["indicator_id"]: row
         for row in Target.objects.filter(federation=federation, year=year, indicator__in=indicators)
-        .filter(own | children)
+        .filter(own | children, passed_to__isnull=True)
         .values("indicator_id")
         .annotate(
             own=Sum("value", filter=own),
@@ -213,7 +213,7 @@ def allocation_check(*, federation: Federation, parent: Union | None, year: int)
     }
     child_count = (
         child_units(federation=federation, parent=parent)
-        .filter(Q(status=Status.ACTIVE) | Q(targets__year=year))
+        .filter(Q(status=Status.ACTIVE) | Q(targets__year=year, targets__passed_to__isnull=True))
         .distinct()
         .count()
     )

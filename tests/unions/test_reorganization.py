@@ -224,3 +224,38 @@ def test_federation_merger_stops_on_a_citizen_id_active_in_both(roll_cast):
 def test_federation_merger_needs_a_system_administrator(cast):
     outcome = run(cast, {"operation": "merge_federation", "unit": "LDLD-LCI"})
     assert outcome.errors[0].column == "operation"
+
+
+def test_reports_of_2024_add_up_by_both_structures_after_a_federation_merger(roll_cast):
+    from reports.measures import actuals, structure_paths
+    from reports.periods import year_period
+
+    c = roll_cast
+    indicators = list(Indicator.objects.filter(code__in=["members_total"]))
+    period = year_period(c.fed, 2024)
+    admin = User.objects.create_superuser("root", password="x")
+    assert run(c, {"operation": "merge_federation", "unit": "LDLD-LCI"}, by=admin).ok
+    today = actuals(indicators, path=c.fed.path, period=period).values()["members_total"]
+    as_it_stood = actuals(indicators, path=c.fed.path, period=period, structure_on=period.end)
+    assert today == as_it_stood.values()["members_total"] == 3
+    # the merged federation's units are read where they stood in it, as part of this one
+    placed = structure_paths(c.fed.path, period.end)
+    assert placed[c.x.pk] == c.fed.path + c.x1.path[len(c.other_fed.path) :] + c.x.path[len(c.x1.path) :]
+
+
+def test_reports_of_2024_add_up_by_both_structures_after_dissolving_a_district(roll_cast):
+    from reports.measures import actuals
+    from reports.periods import year_period
+
+    c = roll_cast
+    indicators = list(Indicator.objects.filter(code__in=["members_total", "members_admitted"]))
+    period = year_period(c.fed, 2024)
+    assert run(c, {"operation": "dissolve", "unit": "H01", "target": "H02"}).ok
+    today = actuals(indicators, path=c.fed.path, period=period)
+    stood = actuals(indicators, path=c.fed.path, period=period, structure_on=period.end)
+    assert today.values() == stood.values()
+    # by district: today A and A2 count under H02; as it stood, under H01
+    c.d1.refresh_from_db()
+    c.d2.refresh_from_db()
+    assert today.values(c.d2.path)["members_total"] == 2
+    assert stood.values(c.d1.path)["members_total"] == 1 and stood.values(c.d2.path)["members_total"] == 1
