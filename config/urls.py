@@ -8,6 +8,7 @@ from federation.api import FederationViewSet
 from members.api import ImportViewSet, MemberViewSet, MovementViewSet
 from reports.api import register as register_reports
 from unions.api import UnionViewSet
+from unions.api_reorg import register as register_reorganizations
 from welfare.api import ActivityViewSet, FundViewSet, OccasionViewSet, ShelterViewSet, WelfareTotalsViewSet
 
 router = DefaultRouter()
@@ -22,6 +23,7 @@ router.register("funds", FundViewSet, basename="fund")
 router.register("occasions", OccasionViewSet, basename="occasion")
 router.register("welfare-totals", WelfareTotalsViewSet, basename="welfaretotals")
 register_reports(router)
+register_reorganizations(router)
 
 admin.site.site_header = _("Labor federation administration")
 admin.site.site_title = _("Labor federation administration")

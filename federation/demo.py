@@ -8,6 +8,11 @@ the earlier steps produce for the same seed.
 The tree is written with `bulk_create`, keeping every invariant `unions.services.union_create`
 keeps (materialized path, search text, cleaned code and name, one open `UnionLink` from the
 establishment date, an audit entry); reorganizations go through `unions.services.union_move`.
+
+`load_demo(which=NEIGHBOUR)` loads a second federation beside the main one, Phú Yên's, for the
+federation merger of issue 6: the same plan drawn from streams of its own, without accounts.
+Either federation's roll keeps clear of the citizen IDs and member codes already in the
+database, so that the merger meets no conflict; its union codes are the same on purpose.
 """
 
 import bisect
@@ -26,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from vietnam_provinces import Ward
 
 from members.models import (
@@ -61,6 +67,47 @@ LAST_ESTABLISHED = date(2024, 12, 31)
 FIRST_CLOSED = date(2019, 1, 1)
 
 OFFICER_UNION_CODE = "H01"
+
+
+@dataclass(frozen=True)
+class DemoFederation:
+    """Which federation a load creates. The main demo is Đắk Lắk's, with its demo accounts; the
+    neighbour is Phú Yên's federation, loaded beside it for the merger of 1 July 2025 (issue 6).
+    Both are drawn from the same plan (scales, superiors, recipes); the neighbour's draws come
+    from streams of their own."""
+
+    code: str
+    name: str
+    province_code: int  # a province of the 2025 map: Phú Yên's territory is Đắk Lắk's (66)
+    seed_salt: str  # "" keeps the main demo's streams as they always were
+    accounts: bool  # whether the load opens the demo accounts
+    place: str  # the province as the names of its provincial bodies end ("Chi nhánh Đắk Lắk")
+    member_code_prefix: str  # member cards: "DV" and the province code of the card's issue
+
+    def stream(self, seed: int, step: str) -> str:
+        """The seed of a step's random stream."""
+        return f"{seed}:{self.seed_salt}:{step}" if self.seed_salt else f"{seed}:{step}"
+
+
+MAIN = DemoFederation(
+    code=FEDERATION_CODE,
+    name=FEDERATION_NAME,
+    province_code=PROVINCE_CODE,
+    seed_salt="",
+    accounts=True,
+    place="Đắk Lắk",
+    member_code_prefix="DV066",
+)
+# Phú Yên's cards were issued before the merger, under its former province code (054).
+NEIGHBOUR = DemoFederation(
+    code="LDLD-PYN",
+    name="Liên đoàn Lao động tỉnh Phú Yên",
+    province_code=PROVINCE_CODE,
+    seed_salt="neighbour",
+    accounts=False,
+    place="Phú Yên",
+    member_code_prefix="DV054",
+)
 
 
 class DemoError(Exception):
@@ -1404,6 +1451,19 @@ class RollBook:
     citizen_ids: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
     member_codes: int = 0
+    member_code_prefix: str = MAIN.member_code_prefix
+    # What the other federations in the database already hold (citizen IDs of their members,
+    # member codes), and the stream that re-draws an ID found among them.
+    taken_citizen_ids: frozenset[str] = frozenset()
+    taken_member_codes: frozenset[str] = frozenset()
+    redraw: random.Random = field(default_factory=lambda: random.Random("redraw"))
+
+    def next_member_code(self) -> str:
+        while True:
+            self.member_codes += 1
+            code = f"{self.member_code_prefix}{self.member_codes:07d}"
+            if code not in self.taken_member_codes:
+                return code
 
 
 def _years_before(day: date, years: int) -> date:
@@ -1461,8 +1521,7 @@ class _People:
         elif rng.random() < 0.12:
             person.email = f"{_ascii(given)}{_ascii(family)}{born.year % 100:02d}{rng.randint(1, 99)}@gmail.com"
         if rng.random() < 0.35:
-            self.book.member_codes += 1
-            person.member_code = f"DV066{self.book.member_codes:07d}"
+            person.member_code = self.book.next_member_code()
         if rng.random() < 0.55:
             person.address = self._address(unit.ward if rng.random() < 0.7 else rng.choice(WARD_LIST))
         person.events.append((joined_on, MovementKind.ADMITTED, unit, "", None, ""))
@@ -1508,11 +1567,17 @@ class _People:
         else:
             origin = ORIGIN.get(ethnicity, ORIGIN["northern"])
         head = f"{_pick(rng, origin)}{century_digit(gender, born.year)}{born.year % 100:02d}"
+        book = self.book
         while True:
             cid = f"{head}{int(rng.random() * 1_000_000):06d}"
-            if cid not in self.book.citizen_ids:
-                self.book.citizen_ids.add(cid)
-                return cid
+            if cid not in book.citizen_ids:
+                break
+        # Held by another federation's member: a new random part, drawn from a stream of its
+        # own so that the rest of the roll comes out as it would without that federation.
+        while cid in book.taken_citizen_ids or cid in book.citizen_ids:
+            cid = f"{head}{int(book.redraw.random() * 1_000_000):06d}"
+        book.citizen_ids.add(cid)
+        return cid
 
     def _phone(self) -> str:
         while True:
@@ -1966,6 +2031,7 @@ class Demo:
     scale_name: str
     seed: int
     password: str | None
+    which: DemoFederation = MAIN
     federation: Federation | None = None
     specs: list[UnitSpec] = field(default_factory=list)
     unions: dict[str, Union] = field(default_factory=dict)  # by code
@@ -1984,14 +2050,15 @@ class Demo:
 
     def rng(self, step: str) -> random.Random:
         # A string seed is hashed with SHA-512: stable across runs and PYTHONHASHSEED.
-        return random.Random(f"{self.seed}:{step}")
+        return random.Random(self.which.stream(self.seed, step))
 
 
 def step_federation(demo: Demo) -> None:
-    federation = Federation(code=FEDERATION_CODE, name=FEDERATION_NAME, province_code=PROVINCE_CODE)
+    which = demo.which
+    federation = Federation(code=which.code, name=which.name, province_code=which.province_code)
     federation.full_clean()
     federation.save()
-    audit_log(actor=None, obj=federation, action=AuditLog.Action.CREATE, changes={"code": [None, FEDERATION_CODE]})
+    audit_log(actor=None, obj=federation, action=AuditLog.Action.CREATE, changes={"code": [None, which.code]})
     demo.federation = federation
 
 
@@ -2088,7 +2155,14 @@ def step_members(demo: Demo) -> None:
     """Who was on the roll on 1 January 2024, since when: about as many members as workers in
     state bodies, fewer in enterprises; unions that close in 2024 had already shrunk."""
     rng = demo.rng("members")
-    book = demo.roll = RollBook(units=_roll_units(demo))
+    citizen_ids, member_codes = _taken(demo.federation)
+    book = demo.roll = RollBook(
+        units=_roll_units(demo),
+        member_code_prefix=demo.which.member_code_prefix,
+        taken_citizen_ids=citizen_ids,
+        taken_member_codes=member_codes,
+        redraw=demo.rng("citizen_ids"),
+    )
     people = _People(rng, book)
     plan = demo.scale.roll
     units = [
@@ -2107,6 +2181,20 @@ def step_members(demo: Demo) -> None:
         members = [people.make(unit, member_on=ROLL_START) for _ in range(counts[unit])]
         _give_positions(rng, members)
         unit.roll.extend(members)
+
+
+def _taken(federation: Federation) -> tuple[frozenset[str], frozenset[str]]:
+    """(the citizen IDs, the member codes) of the other federations' members, in one query: the
+    roll keeps clear of both, so that a later merger of the federations meets no conflict (a
+    member code is unique across federations anyway)."""
+    citizen_ids, member_codes = set(), set()
+    for citizen_id, member_code in Member.objects.exclude(federation=federation).values_list(
+        "citizen_id", "member_code"
+    ):
+        citizen_ids.add(citizen_id)
+        if member_code:
+            member_codes.add(member_code)
+    return frozenset(citizen_ids), frozenset(member_codes)
 
 
 def _roll_units(demo: Demo) -> list[RollUnit]:
@@ -2367,19 +2455,26 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
 
 # The steps of the member roll, and those that need it, left out by `load_demo(members=False)`.
 ROLL_STEPS = frozenset({"members", "movements_2024", "movements_2025", "party", "roll", "welfare", "reports"})
+# The steps left out for a federation without demo accounts (`DemoFederation.accounts`).
+ACCOUNT_STEPS = frozenset({"accounts"})
 
 
-def load_demo(*, scale: str, seed: int = 1, password: str, members: bool = True) -> Demo:
-    """Create the demo federation and everything in it (without `members`: the tree and the
-    accounts only, e.g. for an import benchmark). Raises DemoError if it exists."""
+def load_demo(
+    *, scale: str, seed: int = 1, password: str | None = None, members: bool = True, which: DemoFederation = MAIN
+) -> Demo:
+    """Create the demo federation `which` (by default the main one) and everything in it
+    (without `members`: the tree and the accounts only, e.g. for an import benchmark). Raises
+    DemoError if it exists. A federation is the same for a seed whatever else is loaded, but
+    for the citizen IDs and member codes other federations' members already hold (drawn again)."""
     if scale not in SCALES:
         raise DemoError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
-    demo = Demo(scale_name=scale, seed=seed, password=password)
+    demo = Demo(scale_name=scale, seed=seed, password=password, which=which)
     with transaction.atomic():
-        if demo_federation() is not None:
-            raise DemoError(f"The demo federation {FEDERATION_CODE} is already loaded.")
+        if demo_federation(which) is not None:
+            raise DemoError(gettext("The demo federation %(code)s is already loaded.") % {"code": which.code})
+        skipped = (set() if members else ROLL_STEPS) | (set() if which.accounts else ACCOUNT_STEPS)
         for name, step in STEPS:
-            if not members and name in ROLL_STEPS:
+            if name in skipped:
                 continue
             started = time.perf_counter()
             step(demo)
@@ -2407,8 +2502,9 @@ DEMO_ACCOUNTS = (
 )
 
 
-def demo_federation() -> Federation | None:
-    return Federation.objects.filter(code=FEDERATION_CODE).first()
+def demo_federation(which: DemoFederation = MAIN) -> Federation | None:
+    """The loaded demo federation `which` (by default the main one), if any."""
+    return Federation.objects.filter(code=which.code).first()
 
 
 def demo_units(federation: Federation) -> tuple[Union, Union]:

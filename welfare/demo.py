@@ -203,12 +203,12 @@ SHELTER_FROM_FUND = (20_000_000, 10_000_000)
 HARDSHIP_GRANTS = (3_000_000, 5_000_000, 5_000_000, 7_000_000, 10_000_000)
 ENTERPRISE_SECTORS = {Sector.NON_STATE_ENTERPRISE, Sector.FDI_ENTERPRISE, Sector.STATE_ENTERPRISE}
 MINING_WORDS = ("Khoáng sản", "Vật liệu xây dựng", "Bê tông", "Đá ")
-SPONSORS = (
-    "Ngân hàng TMCP Công Thương Việt Nam – Chi nhánh Đắk Lắk",
-    "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam – Chi nhánh Đắk Lắk",
-    "Ngân hàng Nông nghiệp và Phát triển Nông thôn – Chi nhánh Đắk Lắk",
-    "Ngân hàng Chính sách xã hội – Chi nhánh Đắk Lắk",
-    "Bảo hiểm xã hội tỉnh Đắk Lắk",
+SPONSORS = (  # {place}: the federation's province (`DemoFederation.place`)
+    "Ngân hàng TMCP Công Thương Việt Nam – Chi nhánh {place}",
+    "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam – Chi nhánh {place}",
+    "Ngân hàng Nông nghiệp và Phát triển Nông thôn – Chi nhánh {place}",
+    "Ngân hàng Chính sách xã hội – Chi nhánh {place}",
+    "Bảo hiểm xã hội tỉnh {place}",
     "Cán bộ, công chức Cơ quan Liên đoàn Lao động tỉnh (một ngày lương)",
 )
 CANCEL_REASONS = (
@@ -830,7 +830,7 @@ class _Builder:
             elif source < 0.8:
                 who = rng.choice(superiors)
             else:
-                who = rng.choice(SPONSORS)
+                who = rng.choice(SPONSORS).format(place=self.demo.which.place)
             self.contributions.append((on, amount * 100_000, who))
 
     def fund(self) -> tuple[Fund, list[FundEntry]]:

@@ -5,15 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('federation', '0002_initial'),
+        ("federation", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='federation',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, help_text='The federation that took over its units, members and records.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='federation.federation', verbose_name='merged into'),
+            model_name="federation",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The federation that took over its units, members and records.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_from",
+                to="federation.federation",
+                verbose_name="merged into",
+            ),
         ),
     ]

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
-        ('unions', '0003_reorganization_lineage'),
+        ("members", "0001_initial"),
+        ("unions", "0003_reorganization_lineage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='movement',
-            name='reorganization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='unions.reorganization', verbose_name='reorganization'),
+            model_name="movement",
+            name="reorganization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="movements",
+                to="unions.reorganization",
+                verbose_name="reorganization",
+            ),
         ),
     ]

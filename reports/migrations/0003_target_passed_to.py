@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_standard_indicators'),
+        ("reports", "0002_standard_indicators"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='target',
-            name='passed_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='passed_from', to='reports.target', verbose_name='passed to'),
+            model_name="target",
+            name="passed_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="passed_from",
+                to="reports.target",
+                verbose_name="passed to",
+            ),
         ),
     ]

@@ -16,7 +16,7 @@ from unions.models import Lineage, Operation, Reorganization, Status, Union, Uni
 from unions.reorg.engine import run_plan
 from unions.reorg.plan import Decision, Row
 
-from ..factories import UnionFactory, member, superior
+from ..factories import UnionFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -6,108 +6,241 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('federation', '0003_federation_merged_into'),
-        ('unions', '0002_tree_integrity_triggers'),
+        ("federation", "0003_federation_merged_into"),
+        ("unions", "0002_tree_integrity_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lineage',
+            name="Lineage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(choices=[('create', 'Establish'), ('rename', 'Rename'), ('move', 'Move'), ('merge', 'Merge'), ('split', 'Split'), ('dissolve', 'Dissolve'), ('change_kind', 'Change kind or sector'), ('merge_federation', 'Merge federations')], max_length=24, verbose_name='operation')),
-                ('effective_on', models.DateField(verbose_name='effective from')),
-                ('members', models.PositiveIntegerField(default=0, verbose_name='members moved')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("create", "Establish"),
+                            ("rename", "Rename"),
+                            ("move", "Move"),
+                            ("merge", "Merge"),
+                            ("split", "Split"),
+                            ("dissolve", "Dissolve"),
+                            ("change_kind", "Change kind or sector"),
+                            ("merge_federation", "Merge federations"),
+                        ],
+                        max_length=24,
+                        verbose_name="operation",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="effective from")),
+                ("members", models.PositiveIntegerField(default=0, verbose_name="members moved")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
             ],
             options={
-                'verbose_name': 'lineage',
-                'verbose_name_plural': 'lineage',
-                'ordering': ['effective_on', 'pk'],
+                "verbose_name": "lineage",
+                "verbose_name_plural": "lineage",
+                "ordering": ["effective_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Reorganization',
+            name="Reorganization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision_number', models.CharField(max_length=64, verbose_name='decision number')),
-                ('decision_date', models.DateField(verbose_name='decision date')),
-                ('effective_on', models.DateField(verbose_name='effective from')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('source', models.CharField(blank=True, help_text='The plan file, if any.', max_length=255, verbose_name='from')),
-                ('rows', models.JSONField(default=list, verbose_name='operations')),
-                ('status', models.CharField(choices=[('draft', 'Prepared, not applied'), ('applied', 'Applied'), ('discarded', 'Discarded')], default='draft', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='prepared at')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("decision_number", models.CharField(max_length=64, verbose_name="decision number")),
+                ("decision_date", models.DateField(verbose_name="decision date")),
+                ("effective_on", models.DateField(verbose_name="effective from")),
+                ("reason", models.CharField(max_length=500, verbose_name="reason")),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="The plan file, if any.", max_length=255, verbose_name="from"
+                    ),
+                ),
+                ("rows", models.JSONField(default=list, verbose_name="operations")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Prepared, not applied"),
+                            ("applied", "Applied"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="prepared at")),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied at")),
             ],
             options={
-                'verbose_name': 'reorganization',
-                'verbose_name_plural': 'reorganizations',
-                'ordering': ['-effective_on', '-pk'],
+                "verbose_name": "reorganization",
+                "verbose_name_plural": "reorganizations",
+                "ordering": ["-effective_on", "-pk"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='union',
-            name='union_kind_matches_level',
+            model_name="union",
+            name="union_kind_matches_level",
         ),
         migrations.AlterField(
-            model_name='union',
-            name='kind',
-            field=models.CharField(choices=[('district_federation', 'District/town labor federation'), ('regional_union', 'Regional union'), ('industry_union', 'Industry union'), ('zone_union', 'Industrial/economic zone union'), ('agency_union', 'Agencies union'), ('corporation_union', 'Corporation union'), ('enterprise', 'Enterprise'), ('agency', 'Administrative agency'), ('public_service_unit', 'Public service unit'), ('non_public_unit', 'Non-public service unit'), ('cooperative', 'Cooperative'), ('occupational_union', 'Occupational union'), ('other', 'Other')], max_length=32, verbose_name='kind'),
+            model_name="union",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("district_federation", "District/town labor federation"),
+                    ("regional_union", "Regional union"),
+                    ("industry_union", "Industry union"),
+                    ("zone_union", "Industrial/economic zone union"),
+                    ("agency_union", "Agencies union"),
+                    ("corporation_union", "Corporation union"),
+                    ("enterprise", "Enterprise"),
+                    ("agency", "Administrative agency"),
+                    ("public_service_unit", "Public service unit"),
+                    ("non_public_unit", "Non-public service unit"),
+                    ("cooperative", "Cooperative"),
+                    ("occupational_union", "Occupational union"),
+                    ("other", "Other"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='union',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['district_federation', 'regional_union', 'industry_union', 'zone_union', 'agency_union', 'corporation_union']), ('level', 'superior')), models.Q(('kind__in', ['enterprise', 'agency', 'public_service_unit', 'non_public_unit', 'cooperative', 'occupational_union', 'other']), ('level', 'grassroots')), _connector='OR'), name='union_kind_matches_level'),
+            model_name="union",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        (
+                            "kind__in",
+                            [
+                                "district_federation",
+                                "regional_union",
+                                "industry_union",
+                                "zone_union",
+                                "agency_union",
+                                "corporation_union",
+                            ],
+                        ),
+                        ("level", "superior"),
+                    ),
+                    models.Q(
+                        (
+                            "kind__in",
+                            [
+                                "enterprise",
+                                "agency",
+                                "public_service_unit",
+                                "non_public_unit",
+                                "cooperative",
+                                "occupational_union",
+                                "other",
+                            ],
+                        ),
+                        ("level", "grassroots"),
+                    ),
+                    _connector="OR",
+                ),
+                name="union_kind_matches_level",
+            ),
         ),
         migrations.AddField(
-            model_name='lineage',
-            name='federation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.federation'),
+            model_name="lineage",
+            name="federation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="federation.federation"
+            ),
         ),
         migrations.AddField(
-            model_name='lineage',
-            name='from_federation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.federation', verbose_name='merged federation'),
+            model_name="lineage",
+            name="from_federation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="federation.federation",
+                verbose_name="merged federation",
+            ),
         ),
         migrations.AddField(
-            model_name='lineage',
-            name='successor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lineage_in', to='unions.union', verbose_name='became'),
+            model_name="lineage",
+            name="successor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lineage_in",
+                to="unions.union",
+                verbose_name="became",
+            ),
         ),
         migrations.AddField(
-            model_name='lineage',
-            name='union',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lineage_out', to='unions.union', verbose_name='unit'),
+            model_name="lineage",
+            name="union",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lineage_out",
+                to="unions.union",
+                verbose_name="unit",
+            ),
         ),
         migrations.AddField(
-            model_name='reorganization',
-            name='applied_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reorganization",
+            name="applied_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='reorganization',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reorganization",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='reorganization',
-            name='federation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reorganizations', to='federation.federation', verbose_name='federation'),
+            model_name="reorganization",
+            name="federation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reorganizations",
+                to="federation.federation",
+                verbose_name="federation",
+            ),
         ),
         migrations.AddField(
-            model_name='lineage',
-            name='reorganization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lineage', to='unions.reorganization'),
+            model_name="lineage",
+            name="reorganization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="lineage", to="unions.reorganization"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reorganization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('applied_at__isnull', False), ('status', 'applied')), models.Q(('status', 'applied'), _negated=True), _connector='OR'), name='reorganization_applied_has_time'),
+            model_name="reorganization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("applied_at__isnull", False), ("status", "applied")),
+                    models.Q(("status", "applied"), _negated=True),
+                    _connector="OR",
+                ),
+                name="reorganization_applied_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lineage',
-            index=models.Index(fields=['federation', 'effective_on'], name='lineage_fed_day_idx'),
+            model_name="lineage",
+            index=models.Index(fields=["federation", "effective_on"], name="lineage_fed_day_idx"),
         ),
     ]

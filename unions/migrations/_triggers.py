@@ -11,7 +11,9 @@ def _parent_ok(closed_may_keep_parent: bool) -> str:
     """The condition a new or changed parent link must meet."""
     if not closed_may_keep_parent:
         return f"EXISTS ({_PARENT_ACTIVE})"
-    return f"((NEW.status = 'active' AND EXISTS ({_PARENT_ACTIVE})) OR (NEW.status <> 'active' AND EXISTS ({_PARENT_ANY})))"
+    active = f"(NEW.status = 'active' AND EXISTS ({_PARENT_ACTIVE}))"
+    closed = f"(NEW.status <> 'active' AND EXISTS ({_PARENT_ANY}))"
+    return f"({active} OR {closed})"
 
 
 def sqlite_create(*, closed_may_keep_parent: bool) -> list[str]:

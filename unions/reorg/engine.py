@@ -124,8 +124,8 @@ class Context:
         `active` and it is closed."""
         union = Union.objects.filter(federation=self.federation, code=code).first()
         if union is None:
-            raise ValidationError(
-                {column: _("No unit has the code %(code)s in this federation.") % {"code": code}}, code="unknown_union"
+            raise refuse(
+                column, _("No unit has the code %(code)s in this federation.") % {"code": code}, "unknown_union"
             )
         if active and not union.is_active:
             message = _("%(unit)s closed on %(day)s: it cannot %(purpose)s.") % {
@@ -133,7 +133,7 @@ class Context:
                 "day": union.closed_on.strftime("%d/%m/%Y"),
                 "purpose": purpose or _("be reorganized"),
             }
-            raise ValidationError({column: message}, code="union_closed")
+            raise refuse(column, message, "union_closed")
         return union
 
     def audit(self, obj, changes: dict, action=AuditLog.Action.UPDATE) -> None:
@@ -151,6 +151,11 @@ class Context:
             members=members,
             details=details,
         )
+
+
+def refuse(column: str, message: str, code: str) -> ValidationError:
+    """The error of an operation on one of the plan's columns, with its code."""
+    return ValidationError({column: ValidationError(message, code=code)})
 
 
 def may_reorganize(user, federation: Federation) -> bool:
@@ -228,7 +233,7 @@ def run_plan(
         reorganization.decision_date = decision.date
         reorganization.effective_on = decision.effective_on
         reorganization.reason = decision.reason
-        reorganization.rows = [row.as_dict() for row in rows]
+        reorganization.rows = [row.as_dict() for row in rows]  # with their row numbers
         reorganization.source = reorganization.source or source
         reorganization.save()
         outcome.reorganization = reorganization

@@ -10,7 +10,6 @@ Codes that collide are renamed by one rule (shown in the preview); a citizen ID 
 federations stops the merger until someone resolves it.
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -21,7 +20,7 @@ from members.models import Member, MemberImport, MemberStatus
 from members.validation import mask_citizen_id
 
 from ..models import Level, Lineage, Operation, Union, UnionLink
-from .engine import Context, Step
+from .engine import Context, Step, refuse
 from .plan import Row
 from .succession import pass_target
 
@@ -68,55 +67,68 @@ def citizen_conflicts(source: Federation, target: Federation) -> list[tuple[Memb
 def _federation(code: str, column: str) -> Federation:
     federation = Federation.objects.filter(code=code).first()
     if federation is None:
-        raise ValidationError({column: _("No federation has the code %(code)s.") % {"code": code}}, code="unknown")
+        raise refuse(column, _("No federation has the code %(code)s.") % {"code": code}, "unknown_federation")
     if federation.closed_on:
-        raise ValidationError(
-            {column: _("%(federation)s closed on %(day)s.")
-             % {"federation": federation, "day": federation.closed_on.strftime("%d/%m/%Y")}},
-            code="federation_closed",
-        )  # fmt: skip
+        message = _("%(federation)s closed on %(day)s.") % {
+            "federation": federation,
+            "day": federation.closed_on.strftime("%d/%m/%Y"),
+        }
+        raise refuse(column, message, "federation_closed")
     return federation
 
 
 def merge_federation(ctx: Context, row: Row) -> Step:
     if ctx.by is not None and not ctx.by.is_superuser:
-        raise ValidationError(
-            {"operation": _("Merging federations spans two federations: only a system administrator may do it.")},
-            code="not_allowed",
+        raise refuse(
+            "operation",
+            _("Merging federations spans two federations: only a system administrator may do it."),
+            "not_allowed",
         )
     source = _federation(row.unit, "unit")
     target = ctx.federation
     if row.target and row.target != target.code:
-        raise ValidationError(
-            {"target": _("This plan is for %(federation)s: the federation merged in goes into it.")
-             % {"federation": target}},
-            code="wrong_federation",
-        )  # fmt: skip
+        raise refuse(
+            "target",
+            _("This plan is for %(federation)s: the federation merged in goes into it.") % {"federation": target},
+            "wrong_federation",
+        )
     if source.pk == target.pk:
-        raise ValidationError({"unit": _("A federation cannot merge into itself.")}, code="same_unit")
+        raise refuse("unit", _("A federation cannot merge into itself."), "same_unit")
     conflicts = citizen_conflicts(source, target)
     if conflicts:
         lines = [
             _("%(id)s: %(a)s (%(unit_a)s) and %(b)s (%(unit_b)s)")
-            % {"id": mask_citizen_id(a.citizen_id), "a": a.full_name, "unit_a": a.union.code, "b": b.full_name,
-               "unit_b": b.union.code}
+            % {
+                "id": mask_citizen_id(a.citizen_id),
+                "a": a.full_name,
+                "unit_a": a.union.code,
+                "b": b.full_name,
+                "unit_b": b.union.code,
+            }
             for a, b in conflicts[:SHOWN_CONFLICTS]
-        ]  # fmt: skip
+        ]
         more = len(conflicts) - SHOWN_CONFLICTS
-        raise ValidationError(
-            {"unit": _("%(n)s citizen IDs are active members of both federations; resolve each (the member who "
-                       "left is recorded as left or transferred) before merging: %(list)s%(more)s.")
-             % {"n": len(conflicts), "list": "; ".join(lines),
-                "more": _(" and %(n)s more") % {"n": more} if more > 0 else ""}},
-            code="citizen_id_in_both",
-        )  # fmt: skip
+        raise refuse(
+            "unit",
+            _(
+                "%(n)s citizen IDs are active members of both federations; resolve each (the member who "
+                "left is recorded as left or transferred) before merging: %(list)s%(more)s."
+            )
+            % {
+                "n": len(conflicts),
+                "list": "; ".join(lines),
+                "more": _(" and %(n)s more") % {"n": more} if more > 0 else "",
+            },
+            "citizen_id_in_both",
+        )
     later = UnionLink.objects.filter(federation=source, valid_to__isnull=True, valid_from__gt=ctx.on)
     if later.exists():
-        raise ValidationError(
-            {"effective_on": _("Units of %(federation)s changed position after %(day)s: merge it later.")
-             % {"federation": source, "day": ctx.on.strftime("%d/%m/%Y")}},
-            code="changed_after",
-        )  # fmt: skip
+        raise refuse(
+            "effective_on",
+            _("Units of %(federation)s changed position after %(day)s: merge it later.")
+            % {"federation": source, "day": ctx.on.strftime("%d/%m/%Y")},
+            "changed_after",
+        )
     step = Step(
         row=row.number,
         operation=row.operation,

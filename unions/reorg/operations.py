@@ -11,7 +11,7 @@ from members.validation import mask_citizen_id
 from .. import services
 from ..models import GRASSROOTS_KINDS, SUPERIOR_KINDS, Level, Operation, Status, Union
 from . import succession
-from .engine import Context, Step
+from .engine import Context, Step, refuse
 from .federations import merge_federation
 from .plan import Row
 
@@ -35,11 +35,11 @@ def _parent(ctx: Context, code: str) -> Union | None:
         return None
     parent = ctx.unit(code, "new_parent", purpose=_("receive units"))
     if parent.level != Level.SUPERIOR:
-        raise ValidationError(
-            {"new_parent": _("%(unit)s is a grassroots union: units are placed under a direct-superior union.")
-             % {"unit": parent}},
-            code="parent_not_superior",
-        )  # fmt: skip
+        raise refuse(
+            "new_parent",
+            _("%(unit)s is a grassroots union: units are placed under a direct-superior union.") % {"unit": parent},
+            "parent_not_superior",
+        )
     return parent
 
 
@@ -57,7 +57,7 @@ def _level_of(kind: str) -> str | None:
 
 def _require(row: Row, column: str, message: str) -> None:
     if not getattr(row, column):
-        raise ValidationError({column: message}, code="missing_value")
+        raise refuse(column, message, "missing_value")
 
 
 def create(ctx: Context, row: Row) -> Step:
@@ -66,13 +66,12 @@ def create(ctx: Context, row: Row) -> Step:
     level = _level_of(row.kind)
     parent = _parent(ctx, row.new_parent)
     if level == Level.GRASSROOTS and not row.sector:
-        raise ValidationError({"sector": _("Enter the grassroots union's sector.")}, code="missing_value")
+        raise refuse("sector", _("Enter the grassroots union's sector."), "missing_value")
     if level == Level.SUPERIOR and row.sector:
-        raise ValidationError({"sector": _("A direct-superior union has no sector.")}, code="level_mismatch")
+        raise refuse("sector", _("A direct-superior union has no sector."), "level_mismatch")
     if Union.objects.filter(federation=ctx.federation, code=row.unit).exists():
-        raise ValidationError(
-            {"unit": _("The code %(code)s is already taken in this federation.") % {"code": row.unit}},
-            code="duplicate_code",
+        raise refuse(
+            "unit", _("The code %(code)s is already taken in this federation.") % {"code": row.unit}, "duplicate_code"
         )
     try:
         union = services.union_create(
@@ -96,15 +95,16 @@ def create(ctx: Context, row: Row) -> Step:
 def rename(ctx: Context, row: Row) -> Step:
     union = ctx.unit(row.unit, "unit", purpose=_("be renamed"))
     if not row.new_name and not row.new_code:
-        raise ValidationError({"new_name": _("Enter the new name or the new code.")}, code="missing_value")
+        raise refuse("new_name", _("Enter the new name or the new code."), "missing_value")
     fields = {}
     if row.new_name and row.new_name != union.name:
         fields["name"] = row.new_name
     if row.new_code and row.new_code != union.code:
         if Union.objects.filter(federation=ctx.federation, code=row.new_code).exists():
-            raise ValidationError(
-                {"new_code": _("The code %(code)s is already taken in this federation.") % {"code": row.new_code}},
-                code="duplicate_code",
+            raise refuse(
+                "new_code",
+                _("The code %(code)s is already taken in this federation.") % {"code": row.new_code},
+                "duplicate_code",
             )
         fields["code"] = row.new_code
     old = str(union)
@@ -120,19 +120,22 @@ def rename(ctx: Context, row: Row) -> Step:
 def change_kind(ctx: Context, row: Row) -> Step:
     union = ctx.unit(row.unit, "unit", purpose=_("change kind"))
     if not row.kind and not row.sector:
-        raise ValidationError({"kind": _("Enter the new kind or the new sector.")}, code="missing_value")
+        raise refuse("kind", _("Enter the new kind or the new sector."), "missing_value")
     fields = {}
     if row.kind and row.kind != union.kind:
         if _level_of(row.kind) != union.level:
-            raise ValidationError(
-                {"kind": _("A grassroots union cannot become a direct-superior union, nor the other way round: "
-                           "establish the new unit and merge the old one into it.")},
-                code="level_change_not_allowed",
-            )  # fmt: skip
+            raise refuse(
+                "kind",
+                _(
+                    "A grassroots union cannot become a direct-superior union, nor the other way round: "
+                    "establish the new unit and merge the old one into it."
+                ),
+                "level_change_not_allowed",
+            )
         fields["kind"] = row.kind
     if row.sector and row.sector != union.sector:
         if union.level == Level.SUPERIOR:
-            raise ValidationError({"sector": _("A direct-superior union has no sector.")}, code="level_mismatch")
+            raise refuse("sector", _("A direct-superior union has no sector."), "level_mismatch")
         fields["sector"] = row.sector
     details = {name: [getattr(union, name), value] for name, value in fields.items()}
     union = services.union_update(union=union, by=ctx.by, request=ctx.request, **fields)
@@ -150,14 +153,16 @@ def move(ctx: Context, row: Row) -> Step:
     parent = _parent(ctx, row.new_parent)
     old_parent = union.parent
     if (parent.pk if parent else None) == union.parent_id:
-        raise ValidationError(
-            {"new_parent": _("%(unit)s is already under %(parent)s.") % {"unit": union, "parent": _where(parent, ctx)}},
-            code="no_change",
+        raise refuse(
+            "new_parent",
+            _("%(unit)s is already under %(parent)s.") % {"unit": union, "parent": _where(parent, ctx)},
+            "no_change",
         )
     if parent is not None and parent.path.startswith(union.path):
-        raise ValidationError(
-            {"new_parent": _("%(unit)s cannot be moved under itself or a unit below it.") % {"unit": union}},
-            code="parent_is_descendant",
+        raise refuse(
+            "new_parent",
+            _("%(unit)s cannot be moved under itself or a unit below it.") % {"unit": union},
+            "parent_is_descendant",
         )
     below = Union.objects.under(union.path).filter(status=Status.ACTIVE).count()
     try:
@@ -179,13 +184,14 @@ def merge(ctx: Context, row: Row) -> Step:
     source = ctx.unit(row.unit, "unit", purpose=_("be merged"))
     target = ctx.unit(row.target, "target", purpose=_("take in other units"))
     if source.pk == target.pk:
-        raise ValidationError({"target": _("A unit cannot merge into itself.")}, code="same_unit")
+        raise refuse("target", _("A unit cannot merge into itself."), "same_unit")
     if source.level != target.level:
-        raise ValidationError(
-            {"target": _("Units merge with units of their own level: %(source)s and %(target)s differ.")
-             % {"source": source, "target": target}},
-            code="level_mismatch",
-        )  # fmt: skip
+        raise refuse(
+            "target",
+            _("Units merge with units of their own level: %(source)s and %(target)s differ.")
+            % {"source": source, "target": target},
+            "level_mismatch",
+        )
     step = _step(row, source, _("Merge %(source)s into %(target)s.") % {"source": source, "target": target}, target)
     succession.pass_on(ctx, source, target, step)
     ctx.lineage(Operation.MERGE, source, target, members=step.members, **_counts(step))
@@ -197,13 +203,16 @@ def dissolve(ctx: Context, row: Row) -> Step:
     if row.target:
         target = ctx.unit(row.target, "target", purpose=_("take in members or units"))
         if target.pk == union.pk:
-            raise ValidationError({"target": _("A unit cannot pass its members to itself.")}, code="same_unit")
+            raise refuse("target", _("A unit cannot pass its members to itself."), "same_unit")
         if target.level != union.level:
-            raise ValidationError(
-                {"target": _("The members of a grassroots union go to another grassroots union, the units of a "
-                             "direct-superior union to another direct-superior union.")},
-                code="level_mismatch",
-            )  # fmt: skip
+            raise refuse(
+                "target",
+                _(
+                    "The members of a grassroots union go to another grassroots union, the units of a "
+                    "direct-superior union to another direct-superior union."
+                ),
+                "level_mismatch",
+            )
         summary = _("Dissolve %(unit)s; its members and units go to %(target)s.") % {"unit": union, "target": target}
         step = _step(row, union, summary, target)
         succession.pass_on(ctx, union, target, step)
@@ -212,11 +221,15 @@ def dissolve(ctx: Context, row: Row) -> Step:
     members = union.members.filter(status="active").count()
     units = union.children.filter(status=Status.ACTIVE).count()
     if members or units:
-        raise ValidationError(
-            {"target": _("%(unit)s still has %(members)s members and %(units)s units: give the unit that takes them "
-                         "in, or move them first.") % {"unit": union, "members": members, "units": units}},
-            code="not_empty",
-        )  # fmt: skip
+        raise refuse(
+            "target",
+            _(
+                "%(unit)s still has %(members)s members and %(units)s units: give the unit that takes them "
+                "in, or move them first."
+            )
+            % {"unit": union, "members": members, "units": units},
+            "not_empty",
+        )
     step = _step(row, union, _("Dissolve %(unit)s (it has no members and no units left).") % {"unit": union})
     succession.deactivate_accounts(ctx, union, step)
     succession.close(ctx, union, step)
@@ -230,26 +243,25 @@ def split(ctx: Context, row: Row) -> Step:
     source = ctx.unit(row.unit, "unit", purpose=_("be split"))
     target = ctx.unit(row.target, "target", purpose=_("take in members"))
     if source.level != Level.GRASSROOTS:
-        raise ValidationError(
-            {"unit": _("Only a grassroots union is split by its members; move a direct-superior union's units "
-                       "instead.")},
-            code="level_mismatch",
-        )  # fmt: skip
+        raise refuse(
+            "unit",
+            _("Only a grassroots union is split by its members; move a direct-superior union's units instead."),
+            "level_mismatch",
+        )
     if target.level != Level.GRASSROOTS or target.pk == source.pk:
-        raise ValidationError(
-            {"target": _("The members go to another grassroots union.")}, code="level_mismatch"
-        )  # fmt: skip
+        raise refuse("target", _("The members go to another grassroots union."), "level_mismatch")
     wanted = list(dict.fromkeys(row.members))
     found = dict(source.members.filter(status="active", citizen_id__in=wanted).values_list("citizen_id", "pk"))
     missing = [cid for cid in wanted if cid not in found]
     if missing:
         shown = ", ".join(mask_citizen_id(cid) if len(cid) == 12 else cid for cid in missing[:10])
         more = len(missing) - 10
-        raise ValidationError(
-            {"members": _("Not active members of %(unit)s: %(ids)s%(more)s.")
-             % {"unit": source, "ids": shown, "more": _(" and %(n)s more") % {"n": more} if more > 0 else ""}},
-            code="unknown_member",
-        )  # fmt: skip
+        raise refuse(
+            "members",
+            _("Not active members of %(unit)s: %(ids)s%(more)s.")
+            % {"unit": source, "ids": shown, "more": _(" and %(n)s more") % {"n": more} if more > 0 else ""},
+            "unknown_member",
+        )
     summary = _("Split %(count)s members off %(source)s to %(target)s.") % {
         "count": len(found),
         "source": source,

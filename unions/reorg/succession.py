@@ -11,7 +11,7 @@ from members.models import MOVEMENT_DELTA, Member, MemberStatus, Movement, Movem
 
 from .. import services
 from ..models import Level, Status, Union
-from .engine import Context, Step
+from .engine import Context, Step, refuse
 
 
 def pass_on(ctx: Context, source: Union, target: Union, step: Step) -> None:
@@ -42,23 +42,38 @@ def transfer_members(ctx: Context, source: Union, target: Union, ids: list[int])
         return 0
     later = Movement.objects.filter(member_id__in=ids, date__gt=ctx.on).values("member_id").distinct().count()
     if later:
-        raise ValidationError(
-            {"effective_on": _("%(n)s members of %(unit)s have movements after %(day)s: a reorganization cannot go "
-                               "back before them. Use a later effective date.")
-             % {"n": later, "unit": source, "day": ctx.on.strftime("%d/%m/%Y")}},
-            code="movements_after",
-        )  # fmt: skip
+        raise refuse(
+            "effective_on",
+            _(
+                "%(n)s members of %(unit)s have movements after %(day)s: a reorganization cannot go "
+                "back before them. Use a later effective date."
+            )
+            % {"n": later, "unit": source, "day": ctx.on.strftime("%d/%m/%Y")},
+            "movements_after",
+        )
     common = {"date": ctx.on, "reorganization": ctx.reorganization, "created_by": ctx.user}
     movements = []
     for member_id in ids:
         movements.append(
-            Movement(member_id=member_id, union=source, other_union=target, kind=MovementKind.TRANSFERRED_OUT,
-                     delta=MOVEMENT_DELTA[MovementKind.TRANSFERRED_OUT], **common)
-        )  # fmt: skip
+            Movement(
+                member_id=member_id,
+                union=source,
+                other_union=target,
+                kind=MovementKind.TRANSFERRED_OUT,
+                delta=MOVEMENT_DELTA[MovementKind.TRANSFERRED_OUT],
+                **common,
+            )
+        )
         movements.append(
-            Movement(member_id=member_id, union=target, other_union=source, kind=MovementKind.TRANSFERRED_IN,
-                     delta=MOVEMENT_DELTA[MovementKind.TRANSFERRED_IN], **common)
-        )  # fmt: skip
+            Movement(
+                member_id=member_id,
+                union=target,
+                other_union=source,
+                kind=MovementKind.TRANSFERRED_IN,
+                delta=MOVEMENT_DELTA[MovementKind.TRANSFERRED_IN],
+                **common,
+            )
+        )
     Movement.objects.bulk_create(movements, batch_size=2000)
     Member.objects.filter(pk__in=ids).update(union=target, updated_at=timezone.now())
     TransferRequest.objects.filter(member_id__in=ids, status=TransferStatus.PENDING).update(from_union=target)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from federation import demo
 
@@ -12,7 +13,8 @@ from federation import demo
 class Command(BaseCommand):
     help = (
         "Load the demo federation (Đắk Lắk) and its demo accounts. Does nothing but reset the demo "
-        "passwords when the federation is already loaded."
+        "passwords when the federation is already loaded. With --neighbour, load Phú Yên's federation "
+        "instead, without accounts."
     )
 
     def add_arguments(self, parser):
@@ -26,8 +28,20 @@ class Command(BaseCommand):
             action="store_true",
             help="the tree and the accounts only, no member roll (e.g. to benchmark importing one)",
         )
+        parser.add_argument(
+            "--neighbour",
+            action="store_true",
+            help=_(
+                "load the neighbour federation (%(code)s, %(name)s) beside the main one, for the federation "
+                "merger: its own data for the seed, no demo accounts"
+            )
+            % {"code": demo.NEIGHBOUR.code, "name": demo.NEIGHBOUR.name},
+        )
 
-    def handle(self, *args, scale, seed, password, without_members=False, **options):
+    def handle(self, *args, scale, seed, password, without_members=False, neighbour=False, **options):
+        if neighbour:
+            self._load_neighbour(scale=scale, seed=seed, password=password, members=not without_members)
+            return
         password, source = self._password(password)
         federation = demo.demo_federation()
         try:
@@ -54,6 +68,28 @@ class Command(BaseCommand):
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         self._logins(accounts, password, source)
+
+    def _load_neighbour(self, *, scale, seed, password, members):
+        which = demo.NEIGHBOUR
+        if password:
+            raise CommandError(_("--password does not apply to --neighbour: the neighbour has no demo accounts."))
+        if demo.demo_federation(which) is not None:
+            raise CommandError(
+                _("The neighbour federation %(code)s is already loaded: nothing generated.") % {"code": which.code}
+            )
+        started = time.perf_counter()
+        try:
+            loaded = demo.load_demo(scale=scale, seed=seed, members=members, which=which)
+        except demo.DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        self._loaded(loaded, time.perf_counter() - started)
+        self.stdout.write(
+            "\n"
+            + _(
+                "The neighbour federation has no logins of its own: it is managed by the superuser, and, "
+                "once merged, by the accounts of the federation it is merged into."
+            )
+        )
 
     def _password(self, given):
         if given:
