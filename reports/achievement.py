@@ -6,6 +6,7 @@ flow target pro-rated by elapsed quarters to say whether the unit is on track.
 from a single computation (the dashboards' ranking and drill-down).
 """
 
+import copy
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -225,6 +226,8 @@ def tree_report(
     by_unit: dict[int | None, dict[int, Target]] = {}
     for target in targets:
         by_unit.setdefault(target.union_id, {})[target.indicator_id] = target
+    if union is None:
+        _add_merged_targets(by_unit.setdefault(None, {}), federation, year, full)
     figures = actuals(indicators, path=path, period=period, structure_on=structure_on)
     stocks = [i for i in indicators if i.measure == Measure.STOCK]
     opening = None
@@ -250,6 +253,21 @@ def tree_report(
             values = child_values.get(child_path, figures.plan.finish({}))
             kids.append((child, report_for(child, child_path, values, child_openings.get(child_path, {}))))
     return TreeReport(top, kids, figures)
+
+
+def _add_merged_targets(own: dict[int, Target], federation: Federation, year: int, full: Period) -> None:
+    """A federation merged into this one during or after `year` brought its units' records: its
+    own targets of that year (those not passed on at the merger) count with this one's."""
+    merged_in = Federation.objects.filter(merged_into=federation, closed_on__gt=full.start)
+    theirs = Target.objects.filter(federation__in=merged_in, year=year, union__isnull=True, passed_to__isnull=True)
+    for target in theirs.select_related("indicator"):
+        mine = own.get(target.indicator_id)
+        if mine is None:
+            own[target.indicator_id] = target
+        else:
+            combined = copy.copy(mine)
+            combined.value = mine.value + target.value
+            own[target.indicator_id] = combined
 
 
 def unit_report(**kwargs) -> Report:

@@ -23,6 +23,7 @@ from welfare.models import Activity, Beneficiary, Fund, Occasion, Shelter
 from .conftest import add_members, client_for
 from .factories import member
 from .reports import access_dashboard, access_returns, access_targets
+from .unions import access_reorg_api, access_reorg_views
 
 UNION_PAYLOAD = {
     "code": "NEW1",
@@ -656,7 +657,7 @@ MATRIX = [
 ]
 
 # The reports app's rows live beside its tests, one module per area.
-REPORT_ROWS = (access_targets, access_returns, access_dashboard)
+REPORT_ROWS = (access_targets, access_returns, access_dashboard, access_reorg_api, access_reorg_views)
 for _module in REPORT_ROWS:
     MATRIX += _module.ROWS
 

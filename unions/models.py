@@ -246,9 +246,11 @@ class UnionLink(models.Model):
                 fields=["union"], condition=Q(valid_to__isnull=True), name="unionlink_one_open_per_union"
             ),
             models.CheckConstraint(
+                # equal: a position ended the day it began (a unit moved, then closed, on one
+                # day), never in force but kept as where the unit went
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
-                | Q(valid_to__gt=models.F("valid_from")),
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unionlink_period_ordered",
             ),
         ]

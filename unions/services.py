@@ -157,10 +157,8 @@ def union_close(*, union: Union, closed_on: datetime.date, by, request=None) -> 
         raise ValidationError(_("Move or close the units under this one first."))
     if union.established_on and closed_on < union.established_on:
         raise ValidationError({"closed_on": _("A unit cannot close before it was established.")})
-    if UnionLink.objects.filter(union=union, valid_to__isnull=True, valid_from__gte=closed_on).exists():
-        raise ValidationError(
-            {"closed_on": _("The unit took its present position on or after that date: it closes later.")}
-        )
+    if UnionLink.objects.filter(union=union, valid_to__isnull=True, valid_from__gt=closed_on).exists():
+        raise ValidationError({"closed_on": _("The unit took its present position after that date.")})
     union.status = Status.CLOSED
     union.closed_on = closed_on
     union.save(update_fields=["status", "closed_on"])

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,7 +17,9 @@ from members.selectors import roll_counts
 
 from . import selectors, services
 from .forms import TreeFilterForm, UnionForm
-from .models import Level, Status, Union
+from .models import Level, Lineage, Operation, Status, Union
+from .reorg.engine import may_reorganize
+from .views_reorg import lineage_entries
 
 
 def _federation_from_request(request):
@@ -112,10 +115,33 @@ def detail(request, pk):
         and selectors.parent_choices_for_user(request.user, union.federation).filter(pk=union.pk).exists(),
         "can_admit": union.level == Level.GRASSROOTS and union.is_active and request.user.can(Cap.MANAGE_MEMBERS),
     }
+    ctx.update(_lineage_context(request.user, union))
     # The union's roll counts: this report year to date.
     ctx["roll_start"], ctx["roll_end"] = period_default(union.federation)
     ctx["roll"] = roll_counts(path=union.path, start=ctx["roll_start"], end=ctx["roll_end"])
     return render(request, "unions/detail.html", ctx)
+
+
+def _lineage_context(user, union) -> dict:
+    """The reorganizations that touched the unit (as the unit acted on or the one that took
+    something in), and where it went if it was merged or dissolved into another."""
+    rows = list(
+        Lineage.objects.filter(Q(union=union) | Q(successor=union))
+        .select_related("reorganization", "union", "successor")
+        .order_by("-effective_on", "-pk")
+    )
+    entries = lineage_entries(rows, unit=union, viewer=user)
+    went_to = next(
+        (e for e in entries if e["direction"] == "out" and e["operation"] in (Operation.MERGE, Operation.DISSOLVE)),
+        None,
+    )
+    return {
+        "lineage": entries,
+        "went_to": went_to,
+        # Reorganizations span a federation: its federation-level users read them.
+        "can_see_reorganizations": not user.union_id,
+        "can_reorganize": union.is_active and may_reorganize(user, union.federation),
+    }
 
 
 @login_required
