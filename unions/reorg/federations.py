@@ -10,7 +10,7 @@ Codes that collide are renamed by one rule (shown in the preview); a citizen ID 
 federations stops the merger until someone resolves it.
 """
 
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,14 +53,18 @@ def renamed_codes(source: Federation, target: Federation) -> dict[str, str]:
 
 
 def citizen_conflicts(source: Federation, target: Federation) -> list[tuple[Member, Member]]:
-    """Pairs of active members, one in each federation, with the same citizen ID."""
+    """Pairs of active members, one in each federation, with the same citizen ID (one indexed
+    lookup per member of `source`, whatever the planner knows of freshly loaded tables)."""
     theirs = Member.objects.filter(federation=target, status=MemberStatus.ACTIVE)
     ours = (
-        Member.objects.filter(federation=source, status=MemberStatus.ACTIVE, citizen_id__in=theirs.values("citizen_id"))
+        Member.objects.filter(federation=source, status=MemberStatus.ACTIVE)
+        .filter(Exists(theirs.filter(citizen_id=OuterRef("citizen_id"))))
         .select_related("union")
         .order_by("citizen_id")
     )
-    by_id = {m.citizen_id: m for m in theirs.filter(citizen_id__in=ours.values("citizen_id")).select_related("union")}
+    ours = list(ours)
+    matches = theirs.filter(citizen_id__in=[m.citizen_id for m in ours]).select_related("union")
+    by_id = {m.citizen_id: m for m in matches}
     return [(member, by_id[member.citizen_id]) for member in ours if member.citizen_id in by_id]
 
 
