@@ -171,7 +171,7 @@ def transfer_inbox(user):
 
 
 def member_movements(member: Member):
-    return member.movements.select_related("union", "other_union").order_by("date", "pk")
+    return member.movements.select_related("union", "other_union", "reorganization").order_by("date", "pk")
 
 
 def managed_unions(user):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from federation.models import PATH_SEGMENT, Federation
@@ -218,16 +219,33 @@ def tree_report(
     path = _unit_path(federation, union, structure_on)
     elapsed = elapsed_quarters(federation, year, as_of)
     indicators = list(Indicator.objects.filter(is_active=True))
-    targets = Target.objects.filter(federation=federation, year=year).select_related("indicator", "union")
+    # A federation merged into this one during or after `year` brought its units' records: its
+    # own targets of that year (those not passed on at the merger) count with this one's.
+    merged_in = Q(
+        federation__merged_into=federation,
+        federation__closed_on__gt=full.start,
+        union__isnull=True,
+        passed_to__isnull=True,
+    )
+    targets = Target.objects.filter(year=year).select_related("indicator", "union")
     if children:
-        targets = targets if union is None else targets.filter(union__path__startswith=path)
+        targets = (
+            targets.filter(Q(federation=federation) | merged_in)
+            if union is None
+            else targets.filter(federation=federation, union__path__startswith=path)
+        )
+    elif union is None:
+        targets = targets.filter(Q(federation=federation, union__isnull=True) | merged_in)
     else:
-        targets = targets.filter(union=union) if union is not None else targets.filter(union__isnull=True)
+        targets = targets.filter(federation=federation, union=union)
     by_unit: dict[int | None, dict[int, Target]] = {}
+    merged: list[Target] = []
     for target in targets:
-        by_unit.setdefault(target.union_id, {})[target.indicator_id] = target
-    if union is None:
-        _add_merged_targets(by_unit.setdefault(None, {}), federation, year, full)
+        if target.federation_id != federation.pk:
+            merged.append(target)
+        else:
+            by_unit.setdefault(target.union_id, {})[target.indicator_id] = target
+    _add_merged_targets(by_unit.setdefault(None, {}), merged)
     figures = actuals(indicators, path=path, period=period, structure_on=structure_on)
     stocks = [i for i in indicators if i.measure == Measure.STOCK]
     opening = None
@@ -255,12 +273,9 @@ def tree_report(
     return TreeReport(top, kids, figures)
 
 
-def _add_merged_targets(own: dict[int, Target], federation: Federation, year: int, full: Period) -> None:
-    """A federation merged into this one during or after `year` brought its units' records: its
-    own targets of that year (those not passed on at the merger) count with this one's."""
-    merged_in = Federation.objects.filter(merged_into=federation, closed_on__gt=full.start)
-    theirs = Target.objects.filter(federation__in=merged_in, year=year, union__isnull=True, passed_to__isnull=True)
-    for target in theirs.select_related("indicator"):
+def _add_merged_targets(own: dict[int, Target], merged: list[Target]) -> None:
+    """Add the targets of federations merged in to the federation's own, indicator by indicator."""
+    for target in merged:
         mine = own.get(target.indicator_id)
         if mine is None:
             own[target.indicator_id] = target

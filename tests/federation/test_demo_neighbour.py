@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import translation
 
 from federation import demo
 from federation.models import Federation, User
@@ -22,8 +23,10 @@ PASSWORD = "demo-password-2025"
 
 
 def seed_demo(**options) -> str:
+    """The command's output, in English (its messages are translated)."""
     out = StringIO()
-    call_command("seed_demo", stdout=out, **{"scale": "small", **options})
+    with translation.override("en"):
+        call_command("seed_demo", stdout=out, **{"scale": "small", **options})
     return out.getvalue()
 
 

@@ -259,3 +259,13 @@ def test_reports_of_2024_add_up_by_both_structures_after_dissolving_a_district(r
     c.d2.refresh_from_db()
     assert today.values(c.d2.path)["members_total"] == 2
     assert stood.values(c.d1.path)["members_total"] == 1 and stood.values(c.d2.path)["members_total"] == 1
+
+
+def test_a_member_moved_by_a_merger_shows_it_as_a_reorganization_transfer(roll_cast, as_user):
+    from django.urls import reverse
+
+    c = roll_cast
+    assert run(c, {"operation": "merge", "unit": "A", "target": "A2"}).ok
+    page = as_user(c.admin).get(reverse("members:detail", args=[c.m_a.pk])).content.decode()
+    assert "Theo sắp xếp tổ chức: quyết định 123-QĐ/TU" in page
+    assert page.count("Theo sắp xếp tổ chức") == 2  # out of A, into A2
