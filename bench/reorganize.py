@@ -35,7 +35,12 @@ def main() -> None:
     args = parser.parse_args()
     with database(args.server, OWN_DATABASE, keep=args.keep, bench="bench/reorganize.py") as url:
         os.environ["DATABASE_URL"] = url
-        run()
+        try:
+            run()
+        finally:
+            from django.db import connections
+
+            connections.close_all()
 
 
 def run() -> None:

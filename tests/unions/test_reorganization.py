@@ -269,3 +269,14 @@ def test_a_member_moved_by_a_merger_shows_it_as_a_reorganization_transfer(roll_c
     page = as_user(c.admin).get(reverse("members:detail", args=[c.m_a.pk])).content.decode()
     assert "Theo sắp xếp tổ chức: quyết định 123-QĐ/TU" in page
     assert page.count("Theo sắp xếp tổ chức") == 2  # out of A, into A2
+
+
+def test_units_passed_on_keep_their_earlier_position_and_an_audit_entry_each(cast):
+    assert run(cast, {"operation": "dissolve", "unit": "H01", "target": "H02"}).ok
+    for unit in (cast.a, cast.a2):
+        unit.refresh_from_db()
+        assert unit.parent == cast.d2 and unit.path == cast.d2.path + unit.path[-9:]
+        assert UnionLink.objects.on(datetime.date(2025, 6, 30)).get(union=unit).parent == cast.d1
+        assert UnionLink.objects.on(ON).get(union=unit).path == unit.path
+        entry = AuditLog.objects.get(object_id=str(unit.pk), action=AuditLog.Action.MOVE)
+        assert entry.changes["parent"] == [str(cast.d1), str(cast.d2)] and entry.actor == cast.admin

@@ -30,8 +30,14 @@ def pass_on(ctx: Context, source: Union, target: Union, step: Step) -> None:
 
 
 def move_children(ctx: Context, source: Union, target: Union, step: Step) -> None:
-    for child in source.children.filter(status=Status.ACTIVE).order_by("code"):
-        services.union_move(union=child, new_parent=target, effective_on=ctx.on, by=ctx.by, request=ctx.request)
+    children = list(source.children.filter(status=Status.ACTIVE).order_by("code"))
+    try:
+        services.union_move_many(
+            unions=children, new_parent=target, effective_on=ctx.on, by=ctx.by, request=ctx.request
+        )
+    except ValidationError as exc:
+        raise ValidationError({"effective_on": exc.messages}) from None
+    for child in children:
         step.units.append({"code": child.code, "name": child.name, "from": str(source), "to": str(target)})
 
 
