@@ -48,6 +48,7 @@ bench: install
 	$(PY) bench/import_roll.py --server $(BENCH_POSTGRES)
 	$(PY) bench/welfare_totals.py
 	$(PY) bench/dashboard.py --server $(BENCH_POSTGRES)
+	$(PY) bench/reorganize.py --server $(BENCH_POSTGRES)
 
 # Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
 messages: install
