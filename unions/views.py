@@ -109,7 +109,7 @@ def detail(request, pk):
         "children": child_nodes,
         "history": object_history(union),
         "positions": selectors.union_positions(union),
-        "can_edit": selectors.can_edit_union(request.user, union),
+        "can_edit": union.is_active and selectors.can_edit_union(request.user, union),
         "can_add_child": union.level == Level.SUPERIOR
         and union.is_active
         and selectors.parent_choices_for_user(request.user, union.federation).filter(pk=union.pk).exists(),

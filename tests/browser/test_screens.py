@@ -429,3 +429,55 @@ def test_chair_submits_the_quarterly_return_on_a_phone_the_district_approves_the
     expect(admin.locator("main")).to_contain_text("Đã khóa")
     ret.refresh_from_db()
     assert ret.status == "locked"
+
+
+def test_admin_dissolves_a_district_into_another_previews_then_applies(new_page, live_cast, shoot):
+    from unions.models import Lineage, Status, Union
+
+    c = live_cast
+    page = new_page(viewport=PHONE)
+    log_in(page, "admin")
+    page.goto("/units/reorganizations/new/")
+    page.get_by_label("Số quyết định").fill("45-QĐ/LĐLĐ")
+    page.get_by_label("Ngày quyết định").fill("20/06/2025")
+    page.get_by_label("Hiệu lực từ").fill("01/07/2025")
+    page.get_by_label("Lý do").fill("Kết thúc hoạt động Liên đoàn Lao động cấp huyện")
+    page.get_by_label("Thao tác").select_option("dissolve")
+    expect(page.get_by_label("Tên mới")).to_be_hidden()  # only the fields a dissolution needs
+    page.get_by_label("Đơn vị", exact=True).select_option(c.d1.code)
+    page.get_by_label("Đơn vị tiếp nhận").select_option(c.d2.code)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-reorganization-form")
+    page.locator("main form").get_by_role("button", name="Xem trước").click()
+
+    # The preview: nothing written yet, what would move, the totals before and after.
+    expect(page).to_have_url(re.compile(r"/units/reorganizations/\d+/$"))
+    expect(page.locator("main")).to_contain_text(c.a.name)
+    expect(page.locator("main")).to_contain_text(c.a2.name)
+    assert Union.objects.get(pk=c.d1.pk).status == Status.ACTIVE
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-reorganization-preview")
+    page.get_by_label("Tôi đã kiểm tra bản xem trước: áp dụng phương án sắp xếp tổ chức này.").check()
+    page.get_by_role("button", name="Áp dụng sắp xếp tổ chức").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Đã áp dụng sắp xếp tổ chức.")
+    d1 = Union.objects.get(pk=c.d1.pk)
+    assert d1.status == Status.CLOSED and d1.closed_on.isoformat() == "2025-07-01"
+    assert set(Union.objects.get(pk=c.d2.pk).children.values_list("code", flat=True)) >= {"A", "A2", "B"}
+    assert Lineage.objects.get(union=d1).successor_id == c.d2.pk
+    shoot(page, "phone-reorganization-applied")
+
+    # The closed district's page tells where its units went.
+    page.goto(f"/units/{c.d1.pk}/")
+    expect(page.locator("main")).to_contain_text(c.d2.name)
+    expect(page.locator("main")).to_contain_text("45-QĐ/LĐLĐ")
+    shoot(page, "phone-reorganization-lineage")
+
+
+def test_the_admins_menu_fits_a_laptop_screen(page, live_cast, shoot):
+    log_in(page, "admin")
+    page.goto("/units/reorganizations/")
+    expect(page.locator("#mainnav").get_by_role("link", name="Quản trị")).to_be_visible()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shoot(page, "desktop-reorganizations")

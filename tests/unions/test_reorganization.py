@@ -280,3 +280,14 @@ def test_units_passed_on_keep_their_earlier_position_and_an_audit_entry_each(cas
         assert UnionLink.objects.on(ON).get(union=unit).path == unit.path
         entry = AuditLog.objects.get(object_id=str(unit.pk), action=AuditLog.Action.MOVE)
         assert entry.changes["parent"] == [str(cast.d1), str(cast.d2)] and entry.actor == cast.admin
+
+
+def test_a_closed_units_page_offers_no_edit(cast, as_user):
+    from django.urls import reverse
+
+    assert run(cast, {"operation": "dissolve", "unit": "A2", "target": "A"}).ok
+    page = as_user(cast.admin).get(reverse("unions:detail", args=[cast.a2.pk])).content.decode()
+    assert reverse("unions:edit", args=[cast.a2.pk]) not in page
+    assert reverse("unions:edit", args=[cast.a.pk]) in as_user(cast.admin).get(
+        reverse("unions:detail", args=[cast.a.pk])
+    ).content.decode()
