@@ -8,6 +8,18 @@ from .models import User
 from .services import check_role_unit
 
 
+def style_widgets(form) -> None:
+    """Bootstrap's classes on every visible widget of `form` (check boxes, selects, the rest)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("class", "form-control")
+
+
 def posted(request):
     """The submitted data, or None for a GET: an empty POST still validates (and shows what is
     missing), which `request.POST or None` would not."""

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from federation.forms import SpreadsheetField
+from federation.forms import SpreadsheetField, style_widgets
 from federation.text import clean_text
 from unions.forms import DATE_WIDGET
 from unions.models import Level
@@ -16,17 +16,6 @@ from .services import MEMBER_EDITABLE
 
 def date_field(label, *, required=True):
     return forms.DateField(label=label, required=required, widget=DATE_WIDGET)
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 def _parsed(parse, value):
@@ -120,7 +109,7 @@ class MemberForm(forms.ModelForm):
         self.fields["citizen_id"].help_text = _("12 digits, as printed on the citizen ID card.")
         self.fields["phone"].help_text = _("For example 0912345678.")
         self.fields["member_code"].help_text = _("The VGCL member code, where known.")
-        _style(self)
+        style_widgets(self)
 
     def clean_full_name(self):
         return _parsed(validation.parse_full_name, self.cleaned_data.get("full_name"))
@@ -209,7 +198,7 @@ class LeaveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
     def clean_on(self):
         return _not_in_future(self.cleaned_data.get("on"))
@@ -223,7 +212,7 @@ class DeceaseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
     def clean_on(self):
         return _not_in_future(self.cleaned_data.get("on"))
@@ -236,7 +225,7 @@ class ReadmitForm(forms.Form):
     def __init__(self, *args, unions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["union"].queryset = unions
-        _style(self)
+        style_widgets(self)
 
     def clean_on(self):
         return _not_in_future(self.cleaned_data.get("on"))
@@ -251,7 +240,7 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_union"].queryset = unions
         filterable(self.fields["to_union"].widget)
-        _style(self)
+        style_widgets(self)
 
     def clean_effective_on(self):
         return _not_in_future(self.cleaned_data.get("effective_on"))
@@ -286,7 +275,7 @@ class PartyForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.member = member
-        _style(self)
+        style_widgets(self)
 
     def clean_introduced_on(self):
         return self._kept(_not_in_future(self.cleaned_data.get("introduced_on")), self.member.party_introduced_on)
@@ -352,7 +341,7 @@ class MemberFilterForm(forms.Form):
         if not personal:
             # Filtering by Party membership would tell what the list hides.
             del self.fields["party"]
-        _style(self)
+        style_widgets(self)
 
     def clean_union(self):
         return self.unions.get(self.cleaned_data.get("union") or "")
@@ -408,4 +397,4 @@ class ImportForm(forms.Form):
             field.queryset = unions
             field.empty_label = _("Several unions: each row gives its union code (Mã CĐCS)")
             filterable(field.widget)
-        _style(self)
+        style_widgets(self)

@@ -8,7 +8,7 @@ a preview before it stores the draft), so every rule lives in one place."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from federation.forms import SpreadsheetField
+from federation.forms import SpreadsheetField, style_widgets
 from members.forms import filterable
 
 from .forms import DATE_WIDGET, kind_choices
@@ -44,17 +44,6 @@ DECISION_FIELDS = ("decision_number", "decision_date", "effective_on", "reason")
 
 def unit_label(union: Union) -> str:
     return f"{union.code} — {union.name}"
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 class ReorganizationForm(forms.Form):
@@ -123,7 +112,7 @@ class ReorganizationForm(forms.Form):
             filterable(self.fields[name].widget)
         self.fields["code"].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
         self.fields["new_code"].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
-        _style(self)
+        style_widgets(self)
         self.decision: plan.Decision | None = None
         self.row: plan.Row | None = None
 
@@ -185,7 +174,7 @@ class PlanUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
 
 class ApplyForm(forms.Form):
@@ -198,4 +187,4 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)

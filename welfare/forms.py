@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from federation.forms import SpreadsheetField
+from federation.forms import SpreadsheetField, style_widgets
 from federation.text import clean_text
 from members.forms import date_field, filterable, union_label
 from members.models import Member, MemberStatus
@@ -22,17 +22,6 @@ FEDERATION = "federation"  # the organizer value that stands for the federation 
 # Dates that open and close a period (plain "From"/"To" are places elsewhere in the catalogue).
 FROM = pgettext_lazy("start of a period", "From")
 TO = pgettext_lazy("end of a period", "To")
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        elif not isinstance(widget, forms.HiddenInput):
-            widget.attrs.setdefault("class", "form-control")
 
 
 def _label(model, name: str) -> str:
@@ -222,7 +211,7 @@ class ActivityForm(forms.Form):
         self.fields["note"] = self.fields.pop("note")
         self.fields["occasion"].queryset = occasions
         self.fields["title"].widget.attrs["placeholder"] = _("e.g. Tet gifts for workers in difficulty")
-        _style(self)
+        style_widgets(self)
 
     def clean_title(self):
         return clean_text(self.cleaned_data.get("title"))
@@ -269,7 +258,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["union"].choices = union_choices(unions, first=[("", _("All in my scope"))])
         if len(unions) > 20:
             filterable(self.fields["union"].widget)
-        _style(self)
+        style_widgets(self)
 
     def clean(self):
         data = super().clean()
@@ -292,7 +281,7 @@ class RecipientsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
 
 # --- Union Shelters ----------------------------------------------------------------------------
@@ -326,7 +315,7 @@ class ShelterForm(forms.Form):
             # Handed over or cancelled: member, kind and approval date are settled.
             for name in ("member", "is_repair", "approved_on"):
                 self.fields[name].disabled = True
-        _style(self)
+        style_widgets(self)
 
     def clean_address(self):
         return clean_text(self.cleaned_data.get("address"))
@@ -382,7 +371,7 @@ class AdvanceForm(forms.Form):
             self.fields["to"].initial = to
         if (self.data.get(self.add_prefix("to")) if self.is_bound else to) != ShelterStatus.CANCELLED:
             del self.fields["reason"]
-        _style(self)
+        style_widgets(self)
 
 
 class ShelterFilterForm(forms.Form):
@@ -396,7 +385,7 @@ class ShelterFilterForm(forms.Form):
         self.fields["union"].choices = union_choices(unions, first=[("", _("All in my scope"))])
         if len(unions) > 20:
             filterable(self.fields["union"].widget)
-        _style(self)
+        style_widgets(self)
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -413,7 +402,7 @@ class FundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields = {"organizer": organizer, **self.fields}
         self.fields["organizer"].label = _("Held by")
-        _style(self)
+        style_widgets(self)
 
     @property
     def fieldsets(self):
@@ -447,7 +436,7 @@ class FundEntryForm(forms.Form):
         else:
             del self.fields["member"]
             self.fields["counterparty"].label = _("Contributed by")
-        _style(self)
+        style_widgets(self)
 
     def clean_kind(self):
         if self.cleaned_data["kind"] != self.entry_kind:
@@ -468,7 +457,7 @@ class OccasionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["placeholder"] = _("e.g. Tết Bính Ngọ 2026")
-        _style(self)
+        style_widgets(self)
 
     @property
     def fieldsets(self):
@@ -489,7 +478,7 @@ class OverviewForm(forms.Form):
         self.fields["union"].choices = union_choices(unions, first=[("", scope_label)])
         if len(unions) > 20:
             filterable(self.fields["union"].widget)
-        _style(self)
+        style_widgets(self)
 
     def clean(self):
         data = super().clean()

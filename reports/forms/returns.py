@@ -5,6 +5,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from federation.forms import style_widgets
 from federation.text import clean_text
 from members.forms import date_field, filterable, union_label
 from welfare.forms import WholeNumberField
@@ -12,17 +13,6 @@ from welfare.forms import WholeNumberField
 from ..models import TYPED_FIELDS, QuarterlyReturn, ReturnStatus
 
 QUARTER_CHOICES = [(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")]
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        elif not isinstance(widget, forms.HiddenInput):
-            widget.attrs.setdefault("class", "form-control")
 
 
 def _label(name: str) -> str:
@@ -54,7 +44,7 @@ class ReturnForm(VersionForm):
         self.fields["workers_total"].help_text = _("Everyone working at the unit, members or not.")
         for name in ("workers_total", "workers_female", "dialogues", "occupational_accidents", "work_stoppages"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
-        _style(self)
+        style_widgets(self)
 
     def clean_remarks(self):
         return (self.cleaned_data.get("remarks") or "").strip()
@@ -74,7 +64,7 @@ class SendBackForm(VersionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
     def clean_comment(self):
         return (self.cleaned_data.get("comment") or "").strip()
@@ -85,7 +75,7 @@ class ReasonForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
     def clean_reason(self):
         return clean_text(self.cleaned_data.get("reason"))
@@ -96,7 +86,7 @@ class DeadlineForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
 
 class OpenForm(forms.Form):
@@ -125,7 +115,7 @@ class ReturnFilterForm(forms.Form):
         self.fields["quarter"].choices = [("", _("All quarters")), *QUARTER_CHOICES]
         self.fields["status"].choices = [("", _("All statuses")), *ReturnStatus.choices]
         self.fields["q"].widget.attrs["placeholder"] = _("Code or name, with or without diacritics")
-        _style(self)
+        style_widgets(self)
 
 
 class QuarterPickForm(forms.Form):
@@ -143,4 +133,4 @@ class QuarterPickForm(forms.Form):
         else:
             self.fields["union"].choices = [("", scope_label), *((u.pk, union_label(u)) for u in unions)]
             filterable(self.fields["union"].widget)
-        _style(self)
+        style_widgets(self)

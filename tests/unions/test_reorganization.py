@@ -288,6 +288,7 @@ def test_a_closed_units_page_offers_no_edit(cast, as_user):
     assert run(cast, {"operation": "dissolve", "unit": "A2", "target": "A"}).ok
     page = as_user(cast.admin).get(reverse("unions:detail", args=[cast.a2.pk])).content.decode()
     assert reverse("unions:edit", args=[cast.a2.pk]) not in page
-    assert reverse("unions:edit", args=[cast.a.pk]) in as_user(cast.admin).get(
-        reverse("unions:detail", args=[cast.a.pk])
-    ).content.decode()
+    assert (
+        reverse("unions:edit", args=[cast.a.pk])
+        in as_user(cast.admin).get(reverse("unions:detail", args=[cast.a.pk])).content.decode()
+    )

@@ -60,6 +60,12 @@ def _require(row: Row, column: str, message: str) -> None:
         raise refuse(column, message, "missing_value")
 
 
+def _check_code_free(ctx: Context, code: str, column: str) -> None:
+    if Union.objects.filter(federation=ctx.federation, code=code).exists():
+        message = _("The code %(code)s is already taken in this federation.") % {"code": code}
+        raise refuse(column, message, "duplicate_code")
+
+
 def create(ctx: Context, row: Row) -> Step:
     _require(row, "new_name", _("Enter the new unit's name."))
     _require(row, "kind", _("Enter the new unit's kind."))
@@ -69,10 +75,7 @@ def create(ctx: Context, row: Row) -> Step:
         raise refuse("sector", _("Enter the grassroots union's sector."), "missing_value")
     if level == Level.SUPERIOR and row.sector:
         raise refuse("sector", _("A direct-superior union has no sector."), "level_mismatch")
-    if Union.objects.filter(federation=ctx.federation, code=row.unit).exists():
-        raise refuse(
-            "unit", _("The code %(code)s is already taken in this federation.") % {"code": row.unit}, "duplicate_code"
-        )
+    _check_code_free(ctx, row.unit, "unit")
     try:
         union = services.union_create(
             federation=ctx.federation,
@@ -100,12 +103,7 @@ def rename(ctx: Context, row: Row) -> Step:
     if row.new_name and row.new_name != union.name:
         fields["name"] = row.new_name
     if row.new_code and row.new_code != union.code:
-        if Union.objects.filter(federation=ctx.federation, code=row.new_code).exists():
-            raise refuse(
-                "new_code",
-                _("The code %(code)s is already taken in this federation.") % {"code": row.new_code},
-                "duplicate_code",
-            )
+        _check_code_free(ctx, row.new_code, "new_code")
         fields["code"] = row.new_code
     old = str(union)
     details = {name: [getattr(union, name), value] for name, value in fields.items()}
