@@ -37,6 +37,15 @@ class FederationQuerySet(models.QuerySet):
             return self
         return self.filter(pk=user.federation_id)
 
+    def making_up(self, federation_id: int, day) -> list[int]:
+        """`federation_id` and the federations merged into it (or into one of those) after
+        `day`: the federations whose units it was made of on that day."""
+        ids, frontier = [federation_id], [federation_id]
+        while frontier:
+            frontier = list(self.filter(merged_into_id__in=frontier, closed_on__gt=day).values_list("pk", flat=True))
+            ids += frontier
+        return ids
+
 
 class Federation(models.Model):
     """A provincial labor federation (Liên đoàn Lao động tỉnh/thành phố): the root of a tree."""

@@ -266,14 +266,7 @@ def _stood_as(path: str, day: datetime.date) -> list[str]:
     merged into it after that day (their units then stood under them)."""
     if len(path) != PATH_SEGMENT:
         return [path]
-    paths, frontier = [path], [int(path[:-1])]
-    while frontier:
-        merged = list(
-            Federation.objects.filter(merged_into_id__in=frontier, closed_on__gt=day).values_list("pk", flat=True)
-        )
-        paths += [path_segment(pk) for pk in merged]
-        frontier = merged
-    return paths
+    return [path_segment(pk) for pk in Federation.objects.making_up(int(path[:-1]), day)]
 
 
 def _under_any(paths: list[str]) -> Q:

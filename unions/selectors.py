@@ -144,9 +144,11 @@ def tree_children(
             qs = qs.filter(status=Status.ACTIVE)
         nodes = [TreeNode(u, u.path) for u in qs.order_by("-level", "search_text")]
     else:
+        # a federation merged into this one since then shows as it stood, as part of it
+        federations = Federation.objects.making_up(federation.pk, as_of)
         links = (
             UnionLink.objects.on(as_of)
-            .filter(federation=federation, parent=parent, union__in=visible)
+            .filter(federation__in=federations, parent=parent, union__in=visible)
             .select_related("union")
             .order_by("-union__level", "union__search_text")
         )

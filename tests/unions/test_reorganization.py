@@ -292,3 +292,21 @@ def test_a_closed_units_page_offers_no_edit(cast, as_user):
         reverse("unions:edit", args=[cast.a.pk])
         in as_user(cast.admin).get(reverse("unions:detail", args=[cast.a.pk])).content.decode()
     )
+
+
+def test_the_tree_as_it_stood_shows_a_merged_federations_units_where_they_stood(roll_cast):
+    from unions.selectors import tree_children
+
+    c = roll_cast
+    admin = User.objects.create_superuser("root", password="x")
+    assert run(c, {"operation": "merge_federation", "unit": "LDLD-LCI"}, by=admin).ok
+    eve = datetime.date(2025, 6, 30)
+    top = tree_children(user=c.admin, federation=c.fed, parent=None, as_of=eve)
+    assert c.x1.pk in [node.union.pk for node in top]
+    x1 = next(node for node in top if node.union.pk == c.x1.pk)
+    assert x1.path.startswith(c.other_fed.path) and x1.members == 1
+    below = tree_children(user=c.admin, federation=c.fed, parent=c.x1, as_of=eve)
+    assert [node.union.code for node in below] == ["X"]
+    # today, the same units stand in the receiving federation
+    today = tree_children(user=c.admin, federation=c.fed, parent=None)
+    assert "LCI-H01" in [node.union.code for node in today]
