@@ -16,7 +16,7 @@ from federation.models import Cap
 
 from . import importing, services
 from .forms import UnionImportForm
-from .models import Union, UnionLink
+from .models import Lineage, Reorganization, Union, UnionLink
 
 
 class UnionLinkInline(admin.TabularInline):
@@ -147,3 +147,38 @@ class UnionAdmin(ImportExportMixin, ScopedAdmin):
     def process_import(self, request, **kwargs):
         # The library's confirm step writes what its own dry run read: never used, nothing kept.
         return redirect("admin:unions_union_import")
+
+
+class LineageInline(admin.TabularInline):
+    model = Lineage
+    fields = ["operation", "union", "successor", "from_federation", "effective_on", "members", "details"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
+
+
+@admin.register(Reorganization)
+class ReorganizationAdmin(ScopedAdmin):
+    """Read only: plans are prepared and applied through `unions.reorg` (screens, API, command)."""
+
+    list_display = ["decision_number", "decision_date", "effective_on", "status", "federation", "applied_at"]
+    list_filter = ["status"]
+    search_fields = ["decision_number", "reason"]
+    readonly_fields = [
+        "federation", "decision_number", "decision_date", "effective_on", "reason", "source", "rows", "status",
+        "created_by", "created_at", "applied_by", "applied_at",
+    ]  # fmt: skip
+    fields = readonly_fields
+    inlines = [LineageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

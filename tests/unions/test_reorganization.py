@@ -310,3 +310,18 @@ def test_the_tree_as_it_stood_shows_a_merged_federations_units_where_they_stood(
     # today, the same units stand in the receiving federation
     today = tree_children(user=c.admin, federation=c.fed, parent=None)
     assert "LCI-H01" in [node.union.code for node in today]
+
+
+def test_the_admin_site_shows_reorganizations_read_only_and_scoped(cast, as_user):
+    from django.urls import reverse
+
+    applied = run(cast, {"operation": "rename", "unit": "A", "new_name": "Công đoàn Trường Tiểu học Hòa Phú mới"})
+    pk = applied.reorganization.pk
+    admin = as_user(cast.admin)
+    assert "123-QĐ/TU" in admin.get(reverse("admin:unions_reorganization_changelist")).content.decode()
+    detail = admin.get(reverse("admin:unions_reorganization_change", args=[pk]))
+    assert detail.status_code == 200 and 'name="decision_number"' not in detail.content.decode()
+    assert admin.post(reverse("admin:unions_reorganization_change", args=[pk]), {}).status_code == 403
+    assert admin.get(reverse("admin:unions_reorganization_add")).status_code == 403
+    other = as_user(cast.other_admin).get(reverse("admin:unions_reorganization_change", args=[pk]))
+    assert other.status_code == 302  # "does not exist" for another federation's admin
