@@ -214,10 +214,15 @@ class MemberViewSet(
 class MovementSerializer(serializers.ModelSerializer):
     union = serializers.SlugRelatedField(slug_field="code", read_only=True)
     other_union = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reorganization = serializers.SlugRelatedField(
+        slug_field="decision_number",
+        read_only=True,
+        help_text=_("The decision of the reorganization that made this transfer (empty for the others)."),
+    )
 
     class Meta:
         model = Movement
-        fields = ["id", "member", "union", "kind", "date", "reason", "other_union", "note"]
+        fields = ["id", "member", "union", "kind", "date", "reason", "other_union", "note", "reorganization"]
 
 
 class MovementFilter(filters.FilterSet):
@@ -225,6 +230,9 @@ class MovementFilter(filters.FilterSet):
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
     kind = filters.ChoiceFilter(choices=MovementKind.choices)
+    by_reorganization = filters.BooleanFilter(
+        field_name="reorganization", lookup_expr="isnull", exclude=True, label=_("Made by a reorganization")
+    )
 
     class Meta:
         model = Movement
@@ -240,7 +248,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return (
             Movement.objects.visible_to(self.request.user)
-            .select_related("union", "other_union")
+            .select_related("union", "other_union", "reorganization")
             .order_by("-date", "-pk")
         )
 

@@ -325,3 +325,16 @@ def test_the_admin_site_shows_reorganizations_read_only_and_scoped(cast, as_user
     assert admin.get(reverse("admin:unions_reorganization_add")).status_code == 403
     other = as_user(cast.other_admin).get(reverse("admin:unions_reorganization_change", args=[pk]))
     assert other.status_code == 302  # "does not exist" for another federation's admin
+
+
+def test_the_movements_api_says_which_transfers_a_reorganization_made(roll_cast, as_user):
+    c = roll_cast
+    assert run(c, {"operation": "merge", "unit": "A", "target": "A2"}).ok
+    client = as_user(c.admin)
+    made = client.get("/api/v1/movements/?by_reorganization=true").json()["results"]
+    assert sorted((m["kind"], m["union"], m["reorganization"]) for m in made) == [
+        ("transferred_in", "A2", "123-QĐ/TU"),
+        ("transferred_out", "A", "123-QĐ/TU"),
+    ]
+    others = client.get("/api/v1/movements/?by_reorganization=false").json()["results"]
+    assert others and all(m["reorganization"] is None for m in others)
