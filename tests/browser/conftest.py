@@ -98,7 +98,8 @@ def new_page(request, browser, live_server, screenshot_dir):
     """Open a page in a fresh browser context (its own cookies). Chromium asks for English, as
     most of our users' browsers do: the site must still answer in Vietnamese.
 
-    Every page fails the test on a JavaScript error or a missing static file."""
+    Every page fails the test on a JavaScript error, a missing static file or anything the
+    Content-Security-Policy blocked."""
     contexts = []
     problems = []
 
@@ -108,6 +109,12 @@ def new_page(request, browser, live_server, screenshot_dir):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"blocked: {message.text}") if "Content Security Policy" in message.text else None
+            ),
+        )
         page.on(
             "response",
             lambda response: (

@@ -481,3 +481,11 @@ def test_the_admins_menu_fits_a_laptop_screen(page, live_cast, shoot):
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     shoot(page, "desktop-reorganizations")
+
+
+def test_the_api_docs_run_under_the_content_security_policy(page, live_cast, shoot):
+    log_in(page, "admin")
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .info")).to_be_visible()
+    expect(page.locator(".swagger-ui")).to_contain_text("/api/v1/reorganizations/")
+    shoot(page, "api-docs")
