@@ -1,6 +1,12 @@
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -52,3 +58,45 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "last_seen"
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """Signing in (again) starts the session's 12 hours and its idle clock afresh."""
+    if request is not None and hasattr(request, "session"):
+        now = _now()
+        request.session[SIGNED_IN_AT] = now
+        request.session[LAST_SEEN] = now
+
+
+class SessionExpiryMiddleware:
+    """A signed-in session ends after `SESSION_IDLE_SECONDS` without a request (30 minutes: a
+    district office's shared computer left open) and `SESSION_MAX_SECONDS` after signing in
+    (12 hours), however active. The last request's time is written at most once a minute, not on
+    every request. Pages send the user to the login page with a message; API calls go on as an
+    anonymous caller (401/403)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now, session = _now(), request.session
+            started = session.setdefault(SIGNED_IN_AT, now)
+            seen = session.setdefault(LAST_SEEN, now)
+            if now - seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_MAX_SECONDS:
+                logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.info(request, _("Your session ended: sign in again."))
+                    return redirect_to_login(request.get_full_path())
+            elif now - seen >= 60:
+                session[LAST_SEEN] = now
+        return self.get_response(request)
