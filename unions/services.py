@@ -89,6 +89,44 @@ def union_update(*, union: Union, by, request=None, **fields) -> Union:
     return union
 
 
+def check_no_later_position(union_ids, effective_on: datetime.date) -> None:
+    """A unit's position changes in date order: refused if one of them already moved after
+    `effective_on`."""
+    later = UnionLink.objects.filter(union_id__in=union_ids, valid_to__isnull=True, valid_from__gt=effective_on)
+    if later.exists():
+        raise ValidationError({"effective_on": _("The unit already changed position after that date.")})
+
+
+def restart_positions(
+    union_ids, *, effective_on: datetime.date, federation_id: int, new_parents: dict[int, int | None] | None = None
+) -> None:
+    """After units moved (their paths already changed): their positions in force end on
+    `effective_on` and new ones start there, in `federation_id`, under the parent `new_parents`
+    gives (the others keep theirs). A position begun that same day (two decisions in force on one
+    day) is corrected in place. Earlier positions stay as they were: the tree on any past date."""
+    new_parents = new_parents or {}
+    paths = dict(Union.objects.filter(pk__in=union_ids).values_list("pk", "path"))
+    open_links = UnionLink.objects.filter(union_id__in=union_ids, valid_to__isnull=True)
+    for link_id, union_id, parent_id in open_links.filter(valid_from=effective_on).values_list(
+        "pk", "union_id", "parent_id"
+    ):
+        UnionLink.objects.filter(pk=link_id).update(
+            federation_id=federation_id, path=paths[union_id], parent_id=new_parents.get(union_id, parent_id)
+        )
+    continuing = list(open_links.exclude(valid_from=effective_on).values_list("union_id", "parent_id"))
+    open_links.exclude(valid_from=effective_on).update(valid_to=effective_on)
+    UnionLink.objects.bulk_create(
+        UnionLink(
+            union_id=union_id,
+            federation_id=federation_id,
+            parent_id=new_parents.get(union_id, parent_id),
+            path=paths[union_id],
+            valid_from=effective_on,
+        )
+        for union_id, parent_id in continuing
+    )
+
+
 @transaction.atomic
 def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime.date, by, request=None) -> Union:
     """Place `union` (and its subtree) under `new_parent` from `effective_on`.
@@ -103,36 +141,18 @@ def union_move(*, union: Union, new_parent: Union | None, effective_on: datetime
         return union
     old_path = union.path
     new_path = (new_parent.path if new_parent else union.federation.path) + path_segment(union.pk)
-    subtree = Union.objects.filter(path__startswith=old_path)
-    open_links = UnionLink.objects.filter(union__in=subtree, valid_to__isnull=True)
-    if open_links.filter(valid_from__gt=effective_on).exists():
-        raise ValidationError({"effective_on": _("The unit already changed position after that date.")})
+    subtree = list(Union.objects.filter(path__startswith=old_path).values_list("pk", flat=True))
+    check_no_later_position(subtree, effective_on)
     old_parent = union.parent or union.federation
-    new_parent_id = new_parent.pk if new_parent else None
-    # A position begun that same day (two decisions in force on one day) is corrected in place;
-    # the others end the day before and a new one starts.
-    moved = list(open_links.exclude(valid_from=effective_on).values_list("union_id", "parent_id"))
-    same_day = list(open_links.filter(valid_from=effective_on).values_list("pk", "union_id"))
     records_changed.send(sender=Union)
-    open_links.exclude(valid_from=effective_on).update(valid_to=effective_on)
-    subtree.update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
+    Union.objects.filter(pk__in=subtree).update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
     Union.objects.filter(pk=union.pk).update(parent=new_parent, updated_at=timezone.now())
-    paths = dict(Union.objects.filter(path__startswith=new_path).values_list("pk", "path"))
-    UnionLink.objects.bulk_create(
-        UnionLink(
-            union_id=union_id,
-            federation_id=union.federation_id,
-            parent_id=new_parent_id if union_id == union.pk else parent_id,
-            path=paths[union_id],
-            valid_from=effective_on,
-        )
-        for union_id, parent_id in moved
+    restart_positions(
+        subtree,
+        effective_on=effective_on,
+        federation_id=union.federation_id,
+        new_parents={union.pk: new_parent.pk if new_parent else None},
     )
-    for link_id, union_id in same_day:
-        fields = {"path": paths[union_id]}
-        if union_id == union.pk:
-            fields["parent_id"] = new_parent_id
-        UnionLink.objects.filter(pk=link_id).update(**fields)
     union.refresh_from_db()
     audit_log(
         actor=by,
@@ -153,46 +173,37 @@ def union_move_many(
 ) -> list[Union]:
     """`union_move` for many grassroots units at once (units with nothing below them, as when
     a direct-superior union's units all go to another), in a constant number of queries plus
-    one audit entry per unit. Returns the units moved, with their old parents."""
+    one audit entry per unit. Returns the units moved."""
     ids = [union.pk for union in unions]
     locked = list(Union.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     locked = [union for union in locked if union.parent_id != new_parent.pk]
     if not locked:
         return []
-    for union in locked:
-        _check_parent(federation=union.federation, parent=new_parent, level=union.level)
+    for level in {union.level for union in locked}:
+        _check_parent(federation=new_parent.federation, parent=new_parent, level=level)
+    if any(union.federation_id != new_parent.federation_id for union in locked):
+        raise ValidationError({"parent": _("The direct superior belongs to another federation.")})
     ids = [union.pk for union in locked]
     if Union.objects.filter(parent_id__in=ids).exists():
         raise ValueError("union_move_many moves units with nothing below them: use union_move")
-    open_links = UnionLink.objects.filter(union_id__in=ids, valid_to__isnull=True)
-    if open_links.filter(valid_from__gt=effective_on).exists():
-        raise ValidationError({"effective_on": _("The unit already changed position after that date.")})
+    check_no_later_position(ids, effective_on)
     parent_ids = {union.parent_id for union in locked if union.parent_id}
     old_parents = {parent.pk: parent for parent in Union.objects.filter(pk__in=parent_ids)}
     records_changed.send(sender=Union)
-    same_day = dict(open_links.filter(valid_from=effective_on).values_list("union_id", "pk"))
-    open_links.exclude(valid_from=effective_on).update(valid_to=effective_on)
     Union.objects.filter(pk__in=ids).update(
         parent=new_parent,
         path=Concat(Value(new_parent.path), Right(F("path"), PATH_SEGMENT)),
         updated_at=timezone.now(),
     )
-    paths = dict(Union.objects.filter(pk__in=ids).values_list("pk", "path"))
-    UnionLink.objects.bulk_create(
-        UnionLink(
-            union_id=union_id,
-            federation_id=new_parent.federation_id,
-            parent=new_parent,
-            path=paths[union_id],
-            valid_from=effective_on,
-        )
-        for union_id in ids
-        if union_id not in same_day
+    restart_positions(
+        ids,
+        effective_on=effective_on,
+        federation_id=new_parent.federation_id,
+        new_parents=dict.fromkeys(ids, new_parent.pk),
     )
-    for union_id, link_id in same_day.items():
-        UnionLink.objects.filter(pk=link_id).update(parent=new_parent, path=paths[union_id])
+    paths = dict(Union.objects.filter(pk__in=ids).values_list("pk", "path"))
     for union in locked:
-        old_parent = old_parents.get(union.parent_id) or union.federation
+        old_parent = old_parents.get(union.parent_id) or new_parent.federation
         union.path = paths[union.pk]
         audit_log(
             actor=by,
@@ -204,7 +215,7 @@ def union_move_many(
             },
             request=request,
         )
-        union.old_parent, union.parent = old_parent, new_parent
+        union.parent = new_parent
     return locked
 
 

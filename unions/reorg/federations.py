@@ -20,6 +20,7 @@ from members.models import Member, MemberImport, MemberStatus
 from members.validation import mask_citizen_id
 
 from ..models import Level, Lineage, Operation, Union, UnionLink
+from ..services import restart_positions
 from .engine import Context, Step, refuse
 from .plan import Row
 from .succession import pass_target
@@ -192,16 +193,7 @@ def _move_tree(ctx: Context, source: Federation, target: Federation) -> None:
     Union.objects.filter(pk__in=ctx.moved_ids, level=Level.GRASSROOTS).update(
         federation=target, updated_at=timezone.now()
     )
-    paths = dict(Union.objects.filter(pk__in=ctx.moved_ids).values_list("pk", "path"))
-    open_links = UnionLink.objects.filter(union_id__in=ctx.moved_ids, valid_to__isnull=True)
-    for link in open_links.filter(valid_from=ctx.on):
-        UnionLink.objects.filter(pk=link.pk).update(federation=target, path=paths[link.union_id])
-    continuing = list(open_links.exclude(valid_from=ctx.on).values_list("union_id", "parent_id"))
-    open_links.exclude(valid_from=ctx.on).update(valid_to=ctx.on)
-    UnionLink.objects.bulk_create(
-        UnionLink(union_id=union_id, federation=target, parent_id=parent_id, path=paths[union_id], valid_from=ctx.on)
-        for union_id, parent_id in continuing
-    )
+    restart_positions(ctx.moved_ids, effective_on=ctx.on, federation_id=target.pk)
 
 
 def _unique_names(model, source: Federation, target: Federation, step: Step, what: str) -> None:
