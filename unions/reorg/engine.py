@@ -140,11 +140,12 @@ class Context:
         changes = {**changes, "reorganization": [None, self.decision.number]}
         audit_log(actor=self.by, obj=obj, action=action, changes=changes, request=self.request)
 
-    def lineage(self, operation, union=None, successor=None, *, members=0, **details) -> Lineage:
+    def lineage(self, operation, union=None, successor=None, *, members=0, from_federation=None, **details):
         return Lineage.objects.create(
             reorganization=self.reorganization,
             operation=operation,
             federation=self.federation,
+            from_federation=from_federation,
             union=union,
             successor=successor,
             effective_on=self.on,

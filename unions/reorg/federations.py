@@ -19,7 +19,7 @@ from federation.models import Federation, User
 from members.models import Member, MemberImport, MemberStatus
 from members.validation import mask_citizen_id
 
-from ..models import Level, Lineage, Operation, Union, UnionLink
+from ..models import Level, Operation, Union, UnionLink
 from ..services import restart_positions
 from .engine import Context, Step, refuse
 from .plan import Row
@@ -36,12 +36,12 @@ def code_tag(federation: Federation) -> str:
 def renamed_codes(source: Federation, target: Federation) -> dict[str, str]:
     """{old code: new code} for the units of `source` whose code `target` already uses: the
     source's tag, a dash and the old code (YB-H01), numbered if that is taken too (YB-H01-2)."""
-    taken = set(Union.objects.filter(federation=target).values_list("code", flat=True))
+    theirs = set(Union.objects.filter(federation=target).values_list("code", flat=True))
     codes = list(Union.objects.filter(federation=source).order_by("code").values_list("code", flat=True))
-    taken |= set(codes)
+    taken = theirs | set(codes)
     renamed = {}
     for code in codes:
-        if code not in set(Union.objects.filter(federation=target, code=code).values_list("code", flat=True)):
+        if code not in theirs:
             continue
         new = f"{code_tag(source)}-{code}"
         n = 2
@@ -159,14 +159,12 @@ def merge_federation(ctx: Context, row: Row) -> Step:
     ctx.audit(source, {"merged_into": [None, target.code], "closed_on": [None, ctx.on.isoformat()]})
     ctx.audit(target, {"merged_from": [None, source.code]})
     step.closed = True
-    Lineage.objects.create(
-        reorganization=ctx.reorganization,
-        operation=Operation.MERGE_FEDERATION,
-        federation=target,
-        from_federation=source,
-        effective_on=ctx.on,
+    ctx.lineage(
+        Operation.MERGE_FEDERATION,
         members=step.members,
-        details={"renamed": renamed, "units": len(ctx.moved_ids)},
+        from_federation=source,
+        renamed=renamed,
+        units=len(ctx.moved_ids),
     )
     return step
 
@@ -221,8 +219,9 @@ def _move_records(ctx: Context, source: Federation, target: Federation, step: St
     moved["targets"] = Target.objects.filter(federation=source, union__isnull=False).update(federation=target)
     IndicatorValue.objects.filter(federation=source, union__isnull=False).update(federation=target)
     step.records = {key: value for key, value in moved.items() if value}
-    for user in User.objects.filter(federation=source).order_by("username"):
-        User.objects.filter(pk=user.pk).update(federation=target)
+    accounts = list(User.objects.filter(federation=source).select_related("union").order_by("username"))
+    User.objects.filter(pk__in=[user.pk for user in accounts]).update(federation=target)
+    for user in accounts:
         ctx.audit(user, {"federation": [source.code, target.code]})
         step.accounts.append({"username": user.username, "to": user.union.code if user.union_id else target.code})
 

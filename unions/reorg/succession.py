@@ -111,12 +111,13 @@ def pass_returns(ctx: Context, source: Union, target: Union, step: Step) -> None
     from reports.models import EDITABLE_STATUSES, QuarterlyReturn
 
     taken = set(QuarterlyReturn.objects.filter(union=target).values_list("year", "quarter"))
+    following = []
     for ret in QuarterlyReturn.objects.filter(union=source, status__in=EDITABLE_STATUSES, ends_on__gte=ctx.on):
-        if (ret.year, ret.quarter) in taken:
-            step.returns.append({"quarter": ret.label, "status": ret.status, "to": ""})
-            continue
-        QuarterlyReturn.objects.filter(pk=ret.pk).update(union=target, updated_at=timezone.now())
-        step.returns.append({"quarter": ret.label, "status": ret.status, "to": target.code})
+        follows = (ret.year, ret.quarter) not in taken
+        if follows:
+            following.append(ret.pk)
+        step.returns.append({"quarter": ret.label, "status": ret.status, "to": target.code if follows else ""})
+    QuarterlyReturn.objects.filter(pk__in=following).update(union=target, updated_at=timezone.now())
 
 
 def pass_targets(ctx: Context, source: Union, target: Union, step: Step) -> None:
@@ -176,16 +177,18 @@ def pass_target(ctx: Context, passed, *, federation, union, source, step: Step) 
 
 def pass_accounts(ctx: Context, source: Union, target: Union, step: Step) -> None:
     """Accounts of `source` now work for `target`, with the same role."""
-    for user in User.objects.filter(union=source, is_active=True).order_by("username"):
-        User.objects.filter(pk=user.pk).update(union=target)
+    accounts = list(User.objects.filter(union=source, is_active=True).order_by("username"))
+    User.objects.filter(pk__in=[user.pk for user in accounts]).update(union=target)
+    for user in accounts:
         ctx.audit(user, {"union": [source.code, target.code]})
         step.accounts.append({"username": user.username, "to": target.code})
 
 
 def deactivate_accounts(ctx: Context, source: Union, step: Step) -> None:
     """A unit dissolved with nowhere to go: its accounts can no longer sign in."""
-    for user in User.objects.filter(union=source, is_active=True).order_by("username"):
-        User.objects.filter(pk=user.pk).update(is_active=False)
+    accounts = list(User.objects.filter(union=source, is_active=True).order_by("username"))
+    User.objects.filter(pk__in=[user.pk for user in accounts]).update(is_active=False)
+    for user in accounts:
         ctx.audit(user, {"is_active": [True, False]})
         step.accounts.append({"username": user.username, "to": ""})
 
