@@ -24,7 +24,6 @@ from rest_framework.fields import SkipField, empty
 from rest_framework.response import Response
 
 from federation.models import Federation
-from federation.text import clean_text
 from members.importing import Issue
 
 from .models import Lineage, Reorganization
@@ -165,7 +164,7 @@ class OperationSerializer(serializers.Serializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    """The decision's fields, parsed only: plan.check_decision says what is missing or wrong."""
+    """The decision's fields, parsed only: plan.decision_from says what is missing or wrong."""
 
     decision_number = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
     decision_date = serializers.DateField(required=False, allow_null=True)
@@ -372,13 +371,13 @@ def _plan_from_body(data) -> tuple[plans.Decision, list[plans.Row]]:
             values[column] = None
             for error in exc.detail:
                 problems.append(Issue(getattr(error, "code", None) or "invalid_value", str(error), column=column))
-    decision_number = clean_text(str(values.get("decision_number") or ""))
-    reason = clean_text(str(values.get("reason") or ""))
-    for problem in plans.check_decision(
-        number=decision_number, date=values.get("decision_date"), effective_on=values.get("effective_on"), reason=reason
-    ):
-        if not any(p.column == problem.column for p in problems):
-            problems.append(problem)
+    decision, issues = plans.decision_from(
+        number=str(values.get("decision_number") or ""),
+        date=values.get("decision_date"),
+        effective_on=values.get("effective_on"),
+        reason=str(values.get("reason") or ""),
+    )
+    problems += [issue for issue in issues if not any(p.column == issue.column for p in problems)]
     operations = data.get("operations")
     rows = []
     if not isinstance(operations, list) or not operations:
@@ -411,9 +410,6 @@ def _plan_from_body(data) -> tuple[plans.Decision, list[plans.Row]]:
             rows.append(row)
     if problems:
         raise Invalid(problems)
-    decision = plans.Decision(
-        number=decision_number, date=values["decision_date"], effective_on=values["effective_on"], reason=reason
-    )
     return decision, rows
 
 

@@ -1,7 +1,7 @@
 """Forms of the reorganization screens: one operation typed in (`ReorganizationForm`), a plan file
 (`PlanUploadForm`) and the confirmation before a plan is applied (`ApplyForm`).
 
-The form only gathers values: a decision is checked by `plan.check_decision`, a row by
+The form only gathers values: a decision is checked by `plan.decision_from`, a row by
 `plan.row_from_dict`, and what the row would do to the tree by the engine itself (the view runs
 a preview before it stores the draft), so every rule lives in one place."""
 
@@ -127,13 +127,15 @@ class ReorganizationForm(forms.Form):
     def clean(self):
         data = super().clean()
         # A missing or unreadable decision field already has its message.
+        decision = None
         if all(name in data for name in DECISION_FIELDS):
-            for issue in plan.check_decision(
+            decision, issues = plan.decision_from(
                 number=data["decision_number"],
                 date=data["decision_date"],
                 effective_on=data["effective_on"],
                 reason=data["reason"],
-            ):
+            )
+            for issue in issues:
                 self.add_issue(issue)
         operation = data.get("operation")
         if not operation:
@@ -147,13 +149,7 @@ class ReorganizationForm(forms.Form):
         for issue in issues:
             self.add_issue(issue)
         if not self.errors:
-            self.row = row
-            self.decision = plan.Decision(
-                number=data["decision_number"].strip(),
-                date=data["decision_date"],
-                effective_on=data["effective_on"],
-                reason=data["reason"].strip(),
-            )
+            self.row, self.decision = row, decision
         return data
 
     def field_for(self, column: str | None) -> str | None:

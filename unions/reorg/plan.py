@@ -150,11 +150,20 @@ class Row:
         return {k: val for k, val in asdict(self).items() if val not in ("", [], None)}
 
 
-def check_decision(*, number, date, effective_on, reason, today: datetime.date | None = None) -> list[Issue]:
-    """Problems with a decision's fields (each keyed by its field), none when it is complete."""
-    today = today or timezone.localdate()
+def decision_from(*, number, date, effective_on, reason) -> tuple[Decision | None, list[Issue]]:
+    """The decision of a plan from its four fields (a form, the API, a plan file), or the
+    problems with them, each keyed by its field."""
+    number, reason = clean_text(number or ""), clean_text(reason or "")
+    problems = _check_decision(number=number, date=date, effective_on=effective_on, reason=reason)
+    if problems:
+        return None, problems
+    return Decision(number=number, date=date, effective_on=effective_on, reason=reason), []
+
+
+def _check_decision(*, number: str, date, effective_on, reason: str) -> list[Issue]:
+    today = timezone.localdate()
     problems = []
-    if not clean_text(number or ""):
+    if not number:
         problems.append(Issue("missing_value", _("Enter the decision number."), column="decision_number"))
     if date is None:
         problems.append(Issue("missing_value", _("Enter the decision date."), column="decision_date"))
@@ -170,7 +179,7 @@ def check_decision(*, number, date, effective_on, reason, today: datetime.date |
                 column="effective_on",
             )
         )
-    if not clean_text(reason or ""):
+    if not reason:
         problems.append(Issue("missing_value", _("Enter the reason (what the decision says)."), column="reason"))
     elif len(reason) > REASON_LENGTH:
         problems.append(
@@ -282,24 +291,19 @@ def read_plan(path: Path, filename: str) -> PlanFile:
         outcome.errors.extend(problems)
         if parsed is not None:
             outcome.plan_rows.append(parsed)
-    for problem in check_decision(
+    outcome.decision, problems = decision_from(
         number=decision.get("decision_number"),
         date=decision.get("decision_date"),
         effective_on=decision.get("effective_on"),
         reason=decision.get("reason"),
-    ):
+    )
+    for problem in problems:
         if not any(e.column == problem.column for e in outcome.errors):
             problem.sheet, problem.row = table.sheet, cells[0].number
             outcome.errors.append(problem)
     if outcome.errors:
         outcome.errors.sort(key=lambda e: (e.row or 0, READ_KEYS.index(e.column) if e.column in READ_KEYS else 99))
-        outcome.plan_rows = []
+        outcome.plan_rows, outcome.decision = [], None
         return outcome
-    outcome.decision = Decision(
-        number=decision["decision_number"],
-        date=decision["decision_date"],
-        effective_on=decision["effective_on"],
-        reason=decision["reason"],
-    )
     outcome.status = "valid"
     return outcome
