@@ -1,3 +1,7 @@
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
@@ -69,6 +73,20 @@ class SpreadsheetField(forms.FileField):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(self.wrong_type, code="unreadable_file")
         return upload
+
+
+@contextmanager
+def upload_on_disk(upload, name: str):
+    """The uploaded spreadsheet as a file on disk (openpyxl reads a path), named `name` with the
+    upload's own suffix, in a folder removed afterwards: read it inside the `with`, and keep
+    file work out of database transactions."""
+    suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as folder:
+        path = Path(folder) / f"{name}{suffix}"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        yield path
 
 
 class LoginForm(AuthenticationForm):

@@ -1,6 +1,3 @@
-import tempfile
-from pathlib import Path
-
 import tablib
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -12,6 +9,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm
 
 from federation.admin import ScopedAdmin
+from federation.forms import upload_on_disk
 from federation.models import Cap
 
 from . import importing, services
@@ -118,13 +116,7 @@ class UnionAdmin(ImportExportMixin, ScopedAdmin):
             federation = form.cleaned_data.get("federation") or user.federation
             upload = form.cleaned_data["file"]
             dry_run = form.cleaned_data["dry_run"]
-            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-            # Parsed from disk, in a folder removed afterwards; no file work inside the transaction.
-            with tempfile.TemporaryDirectory(prefix="union-import-") as folder:
-                path = Path(folder) / f"units{suffix}"
-                with path.open("wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
+            with upload_on_disk(upload, "units") as path:
                 outcome = importing.unions_import(
                     federation=federation, path=path, filename=upload.name, by=user, dry_run=dry_run, request=request
                 )

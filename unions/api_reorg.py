@@ -10,7 +10,6 @@ no longer a draft answers 409. Every refused plan answers 400 as
 `{"status": "invalid", "errors": [{"sheet", "row", "column", "code", "message"}]}`.
 """
 
-import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.fields import SkipField, empty
 from rest_framework.response import Response
 
+from federation.forms import upload_on_disk
 from federation.models import Federation
 from members.importing import Issue
 
@@ -416,11 +416,8 @@ def _plan_from_body(data) -> tuple[plans.Decision, list[plans.Row]]:
 def _plan_from_file(upload) -> tuple[plans.Decision, list[plans.Row], str]:
     """The decision and rows of an uploaded plan file, or Invalid with every problem."""
     name = Path(upload.name or "plan").name
-    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as copy:
-        for chunk in upload.chunks():
-            copy.write(chunk)
-        copy.flush()
-        read = plans.read_plan(Path(copy.name), name)
+    with upload_on_disk(upload, "plan") as path:
+        read = plans.read_plan(path, name)
     if read.errors:
         raise Invalid(read.errors)
     return read.decision, read.plan_rows, name

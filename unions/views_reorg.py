@@ -6,9 +6,7 @@ read only), only who `may_reorganize` prepares and applies; a union-level user g
 anything outside its subtree. Every write goes through `unions.reorg.drafts`."""
 
 import io
-import tempfile
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import xlsxwriter
 from django.contrib import messages
@@ -21,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federation.forms import posted
+from federation.forms import posted, upload_on_disk
 from federation.views import attachment
 from members.exports import XLSX
 from reports.forms.targets import show_number
@@ -168,13 +166,7 @@ def reorganization_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         filename = upload.name
-        suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-        # openpyxl reads a path: the file goes to a folder removed afterwards.
-        with tempfile.TemporaryDirectory(prefix="reorg-plan-") as folder:
-            path = Path(folder) / f"plan{suffix}"
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
+        with upload_on_disk(upload, "plan") as path:
             outcome = plan.read_plan(path, filename)
         if not outcome.errors:
             reorganization = drafts.draft_create(

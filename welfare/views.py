@@ -3,9 +3,7 @@ welfare.services; every view starts from an access helper, so a record outside t
 subtree answers 404 and a read-only role gets 403 on writes."""
 
 import datetime
-import tempfile
 from functools import partial
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federation.forms import posted, write_or_errors
+from federation.forms import posted, upload_on_disk, write_or_errors
 from federation.models import Cap
 from federation.selectors import object_history
 from federation.views import attachment
@@ -344,13 +342,7 @@ def activity_recipients(request, pk):
         return render(request, "welfare/activity_detail.html", ctx)
     upload = form.cleaned_data["file"]
     dry_run = form.cleaned_data["dry_run"]
-    suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-    # The file is parsed from disk (openpyxl reads a path), in a folder removed afterwards.
-    with tempfile.TemporaryDirectory(prefix="welfare-recipients-") as folder:
-        path = Path(folder) / f"recipients{suffix}"
-        with path.open("wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
+    with upload_on_disk(upload, "recipients") as path:
         outcome = recipients.recipients_import(
             activity=activity, path=path, filename=upload.name, by=request.user, dry_run=dry_run, request=request
         )
