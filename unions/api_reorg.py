@@ -5,7 +5,7 @@ file) and answers with the draft and its preview; `preview` runs it again on tod
 `apply` carries it out in one transaction (or nothing, with the problems), `discard` drops it.
 Lists and single plans start from `Reorganization.objects.visible_to`: the federation-level users
 of its federation read them, anyone else gets an empty list or 404. Only the federation admin
-(`engine.may_reorganize`) prepares, applies or discards: other readers get 403. A plan that is
+(`selectors.may_reorganize`) prepares, applies or discards: other readers get 403. A plan that is
 no longer a draft answers 409. Every refused plan answers 400 as
 `{"status": "invalid", "errors": [{"sheet", "row", "column", "code", "message"}]}`.
 """
@@ -29,7 +29,7 @@ from members.importing import Issue
 from .models import Lineage, Reorganization
 from .reorg import plan as plans
 from .reorg.drafts import draft_apply, draft_create, draft_discard, draft_preview
-from .reorg.engine import may_reorganize
+from .selectors import get_rw_reorganization_for_user, may_reorganize
 
 # --- what is answered ------------------------------------------------------------------------------
 
@@ -253,10 +253,7 @@ class ReorganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         )
 
     def _writable(self):
-        reorganization = self.get_object()
-        if not may_reorganize(self.request.user, reorganization.federation):
-            raise exceptions.PermissionDenied
-        return reorganization
+        return get_rw_reorganization_for_user(self.request.user, self.kwargs["pk"])
 
     def _federation(self, request) -> Federation:
         """The caller's federation; a system administrator names one (`federation`)."""

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from federation.models import PATH_SEGMENT, Cap, Federation
 from federation.text import fold
 
-from .models import Level, Status, Union, UnionLink
+from .models import Level, Reorganization, Status, Union, UnionLink
 
 
 def get_federation_for_user(user, pk) -> Federation:
@@ -216,3 +216,28 @@ def filter_unions(user) -> list[Union]:
     """The units a list's union filter offers: everything the user may see, in name order, one
     query."""
     return list(Union.objects.visible_to(user).only("pk", "code", "name", "level", "path").order_by("search_text"))
+
+
+def may_reorganize(user, federation: Federation) -> bool:
+    """The federation admin of `federation` (or a superuser); `None` is the system itself (the
+    command line). Users of a union never: a plan spans the federation."""
+    if user is None:
+        return True
+    if not user.is_authenticated or not user.can(Cap.REORGANIZE) or user.union_id:
+        return False
+    return user.is_superuser or user.federation_id == federation.pk
+
+
+def get_reorganization_for_user(user, pk) -> Reorganization:
+    """The reorganization if the user may read it; 404 alike for "missing" and "not yours"."""
+    queryset = Reorganization.objects.visible_to(user).select_related("federation", "created_by", "applied_by")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_rw_reorganization_for_user(user, pk) -> Reorganization:
+    """The reorganization if the user may apply or discard it; 404 when not visible, 403 when
+    read-only."""
+    reorganization = get_reorganization_for_user(user, pk)
+    if not may_reorganize(user, reorganization.federation):
+        raise PermissionDenied
+    return reorganization

@@ -18,7 +18,6 @@ from members.selectors import roll_counts
 from . import selectors, services
 from .forms import TreeFilterForm, UnionForm
 from .models import Level, Lineage, Operation, Status, Union
-from .reorg.engine import may_reorganize
 from .views_reorg import lineage_entries
 
 
@@ -140,7 +139,7 @@ def _lineage_context(user, union) -> dict:
         "went_to": went_to,
         # Reorganizations span a federation: its federation-level users read them.
         "can_see_reorganizations": not user.union_id,
-        "can_reorganize": union.is_active and may_reorganize(user, union.federation),
+        "can_reorganize": union.is_active and selectors.may_reorganize(user, union.federation),
     }
 
 

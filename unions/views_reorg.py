@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +29,8 @@ from . import selectors
 from .forms_reorg import ApplyForm, PlanUploadForm, ReorganizationForm
 from .models import Kind, Operation, Reorganization, Sector, Union
 from .reorg import drafts, plan
-from .reorg.engine import may_reorganize, run_plan
+from .reorg.engine import run_plan
+from .selectors import get_reorganization_for_user, get_rw_reorganization_for_user, may_reorganize
 
 TEMPLATE_NAME = "mau-ke-hoach-sap-xep.xlsx"
 
@@ -71,21 +72,6 @@ def _writable_federation(request):
     if not may_reorganize(request.user, federation):
         raise PermissionDenied
     return federation
-
-
-def get_reorganization_for_user(user, pk) -> Reorganization:
-    """The reorganization if the user may read it; 404 alike for "missing" and "not yours"."""
-    queryset = Reorganization.objects.visible_to(user).select_related("federation", "created_by", "applied_by")
-    return get_object_or_404(queryset, pk=pk)
-
-
-def get_rw_reorganization_for_user(user, pk) -> Reorganization:
-    """The reorganization if the user may apply or discard it; 404 when not visible, 403 when
-    read-only."""
-    reorganization = get_reorganization_for_user(user, pk)
-    if not may_reorganize(user, reorganization.federation):
-        raise PermissionDenied
-    return reorganization
 
 
 # --- the list -----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from federation.models import AuditLog
 from federation.services import audit_log
 
 from ..models import Reorganization
-from .engine import Outcome, may_reorganize, run_plan
+from ..selectors import may_reorganize
+from .engine import Outcome, run_plan
 from .plan import Decision, Row, row_from_dict
 
 

@@ -17,13 +17,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from federation.models import AuditLog, Cap, Federation
+from federation.models import AuditLog, Federation
 from federation.services import audit_log
 from federation.signals import records_changed
 from members.importing import Issue
 from members.models import Member, MemberStatus
 
 from ..models import Lineage, Operation, Reorganization, Status, Union
+from ..selectors import may_reorganize
 from .plan import Decision, Row
 
 
@@ -157,15 +158,6 @@ class Context:
 def refuse(column: str, message: str, code: str) -> ValidationError:
     """The error of an operation on one of the plan's columns, with its code."""
     return ValidationError({column: ValidationError(message, code=code)})
-
-
-def may_reorganize(user, federation: Federation) -> bool:
-    """The federation admin of `federation` (or a superuser); `None` is the system itself."""
-    if user is None:
-        return True
-    if not user.is_authenticated or not user.can(Cap.REORGANIZE) or user.union_id:
-        return False
-    return user.is_superuser or user.federation_id == federation.pk
 
 
 def totals(federation: Federation, year: int) -> dict:

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 
 from federation.models import Federation, User
 from unions.models import Operation
-from unions.reorg.engine import Outcome, may_reorganize, run_plan
+from unions.reorg.engine import Outcome, run_plan
 from unions.reorg.plan import read_plan
+from unions.selectors import may_reorganize
 
 
 class Command(BaseCommand):
