@@ -36,6 +36,7 @@ from members import validation as v
 from members.importing import Column, FileOutcome, FileRefused, Issue, Layout, filled_rows, open_table
 
 from ..importing import parse_kind, parse_sector
+from ..importing import parse_parent_code as parse_code  # a unit's code, or empty
 from ..models import Operation
 
 MAX_ROWS = 2_000
@@ -99,13 +100,6 @@ def parse_operation(value) -> str:
             _("Not an operation: write create, rename, move, merge, split, dissolve, change_kind or merge_federation."),
         )
     return operation.value
-
-
-def parse_code(value) -> str:
-    text = clean_text(v.as_text(value)).upper()
-    if text.startswith(v.FORMULA_PREFIXES):
-        raise v.Invalid("formula_not_allowed", _("A cell may not start with = + - or @."))
-    return text
 
 
 def parse_citizen_ids(value) -> list[str]:
