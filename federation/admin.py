@@ -35,6 +35,29 @@ class ScopedAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent as history (positions, revisions, lineage, beneficiaries):
+    every field read only, nothing added, changed or deleted from here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Federation)
 class FederationAdmin(ScopedAdmin):
     list_display = ["code", "name", "province_code", "closed_on"]

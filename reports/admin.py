@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from federation.admin import ScopedAdmin
+from federation.admin import ReadOnlyInline, ScopedAdmin
 from federation.models import Cap
 from welfare.admin import ServiceAdmin
 
@@ -46,24 +46,9 @@ class IndicatorAdmin(admin.ModelAdmin):
         return False
 
 
-class TargetRevisionInline(admin.TabularInline):
+class TargetRevisionInline(ReadOnlyInline):
     model = TargetRevision
     fields = ["number", "value", "document_number", "document_date", "issuer", "reason", "changed_by", "changed_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return _admin_user(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")

@@ -8,7 +8,7 @@ from import_export import resources
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm
 
-from federation.admin import ScopedAdmin
+from federation.admin import ReadOnlyInline, ScopedAdmin
 from federation.forms import upload_on_disk
 from federation.models import Cap
 
@@ -17,19 +17,10 @@ from .forms import UnionImportForm
 from .models import Lineage, Reorganization, Union, UnionLink
 
 
-class UnionLinkInline(admin.TabularInline):
+class UnionLinkInline(ReadOnlyInline):
     model = UnionLink
     fk_name = "union"
     fields = ["parent", "valid_from", "valid_to"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
 
 
 class UnionResource(resources.ModelResource):
@@ -141,18 +132,9 @@ class UnionAdmin(ImportExportMixin, ScopedAdmin):
         return redirect("admin:unions_union_import")
 
 
-class LineageInline(admin.TabularInline):
+class LineageInline(ReadOnlyInline):
     model = Lineage
     fields = ["operation", "union", "successor", "from_federation", "effective_on", "members", "details"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
 
 
 @admin.register(Reorganization)

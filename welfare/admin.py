@@ -7,8 +7,7 @@ from import_export import resources
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from federation.admin import ScopedAdmin
-from federation.models import Cap
+from federation.admin import ReadOnlyInline, ScopedAdmin
 
 from . import exports, services
 from .models import Activity, Beneficiary, Fund, FundEntry, Occasion, Shelter, ShelterStatus
@@ -123,24 +122,9 @@ class OccasionAdmin(ServiceAdmin):
         )
 
 
-class BeneficiaryInline(admin.TabularInline):
+class BeneficiaryInline(ReadOnlyInline):
     model = Beneficiary
     fields = ["member", "amount", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member")
