@@ -220,7 +220,8 @@ def run_plan(
     year = report_year(federation, decision.effective_on)
     merged = _federations_merged_in(rows)
     with transaction.atomic():
-        if reorganization is None:
+        made_here = reorganization is None
+        if made_here:
             reorganization = Reorganization(federation=federation, created_by=by if getattr(by, "pk", None) else None)
         reorganization.decision_number = decision.number
         reorganization.decision_date = decision.date
@@ -257,8 +258,8 @@ def run_plan(
             )
             records_changed.send(sender=Union)
             outcome.applied = True
-    if not outcome.applied and reorganization.pk and not Reorganization.objects.filter(pk=reorganization.pk).exists():
-        reorganization.pk = None  # the preview's own row was rolled back
+    if made_here and not outcome.applied:
+        reorganization.pk = None  # the run's own row was rolled back with it
     return outcome
 
 
