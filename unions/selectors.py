@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from federation.models import PATH_SEGMENT, Cap, Federation
 from federation.text import fold
 
-from .models import Level, Reorganization, Status, Union, UnionLink
+from .models import Level, Lineage, Reorganization, Status, Union, UnionLink
 
 
 def get_federation_for_user(user, pk) -> Federation:
@@ -241,3 +241,13 @@ def get_rw_reorganization_for_user(user, pk) -> Reorganization:
     if not may_reorganize(user, reorganization.federation):
         raise PermissionDenied
     return reorganization
+
+
+def union_lineage(union: Union) -> list[Lineage]:
+    """The reorganizations' operations on `union` (as the unit acted on, or the one that took
+    something in), newest first."""
+    return list(
+        Lineage.objects.filter(Q(union=union) | Q(successor=union))
+        .select_related("reorganization", "union", "successor")
+        .order_by("-effective_on", "-pk")
+    )

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,7 +16,7 @@ from members.selectors import roll_counts
 
 from . import selectors, services
 from .forms import TreeFilterForm, UnionForm
-from .models import Level, Lineage, Operation, Status, Union
+from .models import Level, Operation, Reorganization, Status, Union
 from .views_reorg import lineage_entries
 
 
@@ -124,11 +123,7 @@ def detail(request, pk):
 def _lineage_context(user, union) -> dict:
     """The reorganizations that touched the unit (as the unit acted on or the one that took
     something in), and where it went if it was merged or dissolved into another."""
-    rows = list(
-        Lineage.objects.filter(Q(union=union) | Q(successor=union))
-        .select_related("reorganization", "union", "successor")
-        .order_by("-effective_on", "-pk")
-    )
+    rows = selectors.union_lineage(union)
     entries = lineage_entries(rows, unit=union, viewer=user)
     went_to = next(
         (e for e in entries if e["direction"] == "out" and e["operation"] in (Operation.MERGE, Operation.DISSOLVE)),
@@ -137,8 +132,9 @@ def _lineage_context(user, union) -> dict:
     return {
         "lineage": entries,
         "went_to": went_to,
-        # Reorganizations span a federation: its federation-level users read them.
-        "can_see_reorganizations": not user.union_id,
+        # the decisions link to their pages for those who may read them
+        "can_see_reorganizations": bool(rows)
+        and Reorganization.objects.visible_to(user).filter(pk__in={row.reorganization_id for row in rows}).exists(),
         "can_reorganize": union.is_active and selectors.may_reorganize(user, union.federation),
     }
 
