@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "federation",
     "unions",
     "members",
@@ -80,10 +84,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "federation.middleware.SessionExpiryMiddleware",
+    "federation.two_factor.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "federation.middleware.SecurityHeadersMiddleware",
+    # Last: turns a locked-out sign-in into the login page with its message (federation/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,15 +125,18 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "federation.User"
+# NIST SP 800-63B-4 (federation/passwords.py): 15 characters when the password is the only factor,
+# 8 with a one-time code as well, at most 128; no composition rules; no breached passwords.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "federation.passwords.RoleLengthValidator"},
+    {"NAME": "federation.passwords.BreachedPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -180,6 +191,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
+# Background jobs own their state in PostgreSQL (docs/architecture.md, "Background jobs"): a run
+# beats every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_SECONDS is taken as dead and run
+# again, JOB_MAX_ATTEMPTS times at most; a job still queued after JOB_REQUEUE_SECONDS is sent again.
+JOB_HEARTBEAT_SECONDS = float(env_str("JOB_HEARTBEAT_SECONDS", "5"))
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 10 * 60)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -208,6 +226,24 @@ SESSION_COOKIE_HTTPONLY = True
 # (federation.middleware.SessionExpiryMiddleware); the cookie lasts no longer either.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 12 * 3600)
+# Signing in (README "Security"). After LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is refused for LOGIN_COOLOFF_MINUTES (django-axes, federation/lockout.py);
+# other usernames at the same address (a district office) and the same username elsewhere go on.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+# How many reverse proxies of our own stand before the app: the client's address is then taken
+# from X-Forwarded-For, that many entries from the right. 0: the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "federation.lockout.failure_limit"
+AXES_COOLOFF_TIME = "federation.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "federation.services.client_ip"
+AXES_LOCKOUT_CALLABLE = "federation.lockout.lockout_response"
+# Who signs in with a one-time code after the password (TOTP, federation/two_factor/): these roles
+# and superusers. API tokens, issued by the administrator for integrations, are not asked.
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "federation_admin,federation_staff,leader")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Liên đoàn Lao động")
 # Every script and style sheet is a file of our own under /static/: nothing inline, no CDN.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -228,7 +264,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call is answered 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # A session still waiting for its one-time code is refused (403); tokens are not asked.
+        "federation.two_factor.middleware.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "federation.pagination.Pagination",
@@ -246,13 +283,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # 400/401/403/404 on every operation that may answer them (tests/fuzz checks the codes).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "federation.api.document_error_responses",
+    ],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Runs of 9 digits or more (citizen IDs, phones) never reach the logs (federation/logging.py).
+    "filters": {"personal_data": {"()": "federation.logging.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
@@ -289,4 +333,6 @@ CELERY_BEAT_SCHEDULE = {
     "send-return-reminders": {"task": "reports.tasks.send_return_reminders", "schedule": crontab(hour=7, minute=0)},
     # Keep the leadership's dashboard figures computed (reports/cache.py).
     "warm-dashboards": {"task": "reports.tasks.warm_dashboards", "schedule": 10 * 60},
+    # Re-run import jobs whose worker died, re-send those the broker lost.
+    "reconcile-import-jobs": {"task": "members.tasks.reconcile_import_jobs", "schedule": 60},
 }

@@ -20,9 +20,12 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.celery import app as celery_app
 from federation.models import Role
+from federation.two_factor.policy import requires_two_factor
 from unions.models import Kind, Sector
 
 from .factories import FederationFactory, UnionFactory, UserFactory, member, superior
@@ -163,11 +166,53 @@ def roll_cast(cast):
 
 
 def client_for(user) -> Client:
+    """A client signed in as `user`; for a two-factor role, with the one-time code given too (a
+    confirmed authenticator and the session marked verified by it, as `django_otp.login` does)."""
     client = Client()
     client.force_login(user)
+    if requires_two_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 
 @pytest.fixture
 def as_user():
     return client_for
+
+
+# --- no personal data in logs ------------------------------------------------------------------
+
+# Citizen IDs and phones the fixtures give members (add_members, tests/test_access.py,
+# tests/members/test_personal_data.py, tests/members/test_views.py).
+FIXTURE_PERSONAL_DATA = (
+    "066090001234", "066195004321", "015088000777",  # add_members
+    "066192009999", "066080001111", "066182002222", "066180003333", "066191004444",  # test_access
+    "0905123456", "0912345678",  # phones
+)  # fmt: skip
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when the log files of its processes (tests/pytest_env.py) hold a fixture's
+    citizen ID or phone. Run once, by the process that started the others."""
+    if hasattr(session.config, "workerinput"):
+        return
+    folder = os.environ.get("LDDL_TEST_LOG_DIR")
+    if not folder or not Path(folder).is_dir():
+        return
+    found = []
+    for path in sorted(Path(folder).glob("*.log")):
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            found += [
+                f"{path.name}: {line.rstrip()[:300]}" for line in lines if any(v in line for v in FIXTURE_PERSONAL_DATA)
+            ]
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "personal data in the logs", red=True)
+            for line in found[:50]:
+                reporter.write_line(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

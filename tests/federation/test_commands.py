@@ -1,8 +1,12 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from federation.models import Role, User
+
+# A sign-in comes with its request (the lockout backend counts by username and address).
+SIGN_IN = RequestFactory().post("/accounts/login/")
 
 
 def test_create_user_for_a_district_with_password_from_environment(cast, monkeypatch, capsys):
@@ -19,14 +23,14 @@ def test_create_user_for_a_district_with_password_from_environment(cast, monkeyp
     )
     out = capsys.readouterr().out
     assert "mật khẩu" not in out and "Password" not in out
-    assert authenticate(username="can_bo_h02", password="mật khẩu rất dài 2024") == user
+    assert authenticate(SIGN_IN, username="can_bo_h02", password="mật khẩu rất dài 2024") == user
 
 
 def test_create_user_generates_and_prints_a_password(cast, monkeypatch, capsys):
     monkeypatch.delenv("NEW_USER_PASSWORD", raising=False)
     call_command("create_user", "lanh_dao", "--role", "leader", "--unit", "LDLD-DLK")
     password = capsys.readouterr().out.split("Password: ")[1].strip()
-    user = authenticate(username="lanh_dao", password=password)
+    user = authenticate(SIGN_IN, username="lanh_dao", password=password)
     assert user is not None and user.union is None and user.federation == cast.fed
 
 

@@ -1,7 +1,6 @@
 """Sessions end after 30 minutes idle and 12 hours after signing in; a deactivated account is
 signed out at once, on the screens and the API."""
 
-from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -61,9 +60,8 @@ def test_deactivating_an_account_ends_its_sessions_and_tokens(cast):
 
 
 def test_signing_in_again_starts_the_12_hours_afresh(cast, monkeypatch):
-    client = Client()
     at(monkeypatch, 4_000_000)
-    client.force_login(cast.admin)
+    client = client_for(cast.admin)
     at(monkeypatch, 4_000_000 + 11 * 3600)
     client.force_login(cast.admin)  # signed in again, in the same session
     for minutes in range(11 * 60, 14 * 60, 20):  # past the first sign-in's 12 hours
