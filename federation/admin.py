@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import AccountChangeForm, AccountCreationForm
 from .models import AuditLog, Cap, Federation, Role, User
+from .two_factor.services import user_reset_two_factor
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -85,10 +86,19 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
         (_("Role and unit"), {"fields": ["full_name", "email", "role", "federation", "union"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_two_factor"]
 
     def save_model(self, request, obj, form, change):
         obj.is_staff = obj.role == Role.FEDERATION_ADMIN or obj.is_superuser
         super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Reset two-step sign-in (lost phone)"))
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            user_reset_two_factor(user=user, by=request.user, request=request)
+        self.message_user(
+            request, _("Two-step sign-in reset: these accounts set up a new authenticator at their next sign-in.")
+        )
 
 
 @admin.register(AuditLog)
@@ -99,15 +109,14 @@ class AuditLogAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(federation_id=request.user.federation_id)
+        return AuditLog.objects.visible_to(request.user)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.can(Cap.USE_ADMIN_SITE)
 
     has_view_permission = ScopedAdmin.has_view_permission
+    # Read only: nothing is added, changed or deleted here (and the database refuses it anyway,
+    # federation/migrations/0005_auditlog_immutable.py).
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from .models import AuditLog
 
+ACCESS_ACTIONS = (AuditLog.Action.VIEW, AuditLog.Action.EXPORT, AuditLog.Action.SEARCH)
+
 
 @dataclass
 class HistoryLine:
@@ -23,22 +25,29 @@ class HistoryLine:
 @dataclass
 class HistoryEntry:
     entry: AuditLog
-    actor: str
+    actor: str  # the account's username, kept when the account is deleted
     lines: list[HistoryLine]
+    actor_full_name: str = ""
 
 
 def object_history(obj, *, limit: int = 50, hide: frozenset[str] = frozenset()) -> list[HistoryEntry]:
     """The object's audit entries, newest first, with field labels and values as people read
     them (choice labels, dd/mm/yyyy dates, grouped numbers); fields in `hide` are left out
     (personal data the reader may not see)."""
-    entries = AuditLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
-    ).order_by("-at", "-id")[:limit]
+    entries = (
+        AuditLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+        )
+        .exclude(action__in=ACCESS_ACTIONS)  # who looked is for the audit trail page, not the history
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
     model = type(obj)
     return [
         HistoryEntry(
             entry=e,
             actor=e.actor_name or _("System"),
+            actor_full_name=e.actor.full_name if e.actor is not None else "",
             lines=[
                 HistoryLine(name, _label(model, name), _show(model, name, pair[0]), _show(model, name, pair[1]))
                 for name, pair in e.changes.items()

@@ -6,8 +6,10 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm
 
 from federation.admin import ScopedAdmin
+from federation.models import AuditLog
+from federation.services import audit_access
 
-from . import exports
+from . import exports, services
 from .importing import COLUMNS
 from .models import Member, MemberImport, Movement, TransferRequest
 
@@ -47,6 +49,16 @@ class MemberAdmin(ImportExportMixin, ScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # admissions are recorded on the member screens, with their movement
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        audit_access(request, AuditLog.Action.EXPORT, Member, {"rows": len(data), "where": "admin"})
+        return data
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the change is in the audit trail (before → after) like any other.
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        services.member_change(member=Member.objects.get(pk=obj.pk), by=request.user, request=request, **data)
 
 
 class ReadOnlyAdmin(ScopedAdmin):

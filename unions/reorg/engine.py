@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federation.models import AuditLog, Federation
-from federation.services import audit_log
+from federation.services import audit_context, audit_log, audit_log_rows, client_ip
 from federation.signals import records_changed
 from members.importing import Issue
 from members.models import Member, MemberStatus
@@ -141,6 +141,13 @@ class Context:
         changes = {**changes, "reorganization": [None, self.decision.number]}
         audit_log(actor=self.by, obj=obj, action=action, changes=changes, request=self.request)
 
+    def audit_many(self, model, rows, changes: dict, action=AuditLog.Action.UPDATE) -> None:
+        """One entry per object of `rows` ((id, text) pairs), written at once."""
+        audit_log_rows(
+            actor=self.by, model=model, action=action, federation_id=self.federation.pk,
+            ip=client_ip(self.request), rows=[(pk, text, changes) for pk, text in rows],
+        )  # fmt: skip
+
     def lineage(self, operation, union=None, successor=None, *, members=0, from_federation=None, **details):
         return Lineage.objects.create(
             reorganization=self.reorganization,
@@ -234,12 +241,14 @@ def run_plan(
         ctx = Context(federation, decision, reorganization, by, request)
         involved = [federation, *Federation.objects.filter(code__in=merged, closed_on__isnull=True)]
         before = _sum_totals(involved, year)
-        for row in rows:
-            try:
-                with transaction.atomic():
-                    outcome.steps.append(OPERATIONS[row.operation](ctx, row))
-            except ValidationError as exc:
-                outcome.errors.extend(_issues(exc, row))
+        # Every entry the operations write (theirs and the tree services') names the decision.
+        with audit_context(reorganization=decision.number):
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        outcome.steps.append(OPERATIONS[row.operation](ctx, row))
+                except ValidationError as exc:
+                    outcome.errors.extend(_issues(exc, row))
         after = _sum_totals([federation], year) if not outcome.errors else before
         outcome.totals = {key: [before.get(key), after.get(key)] for key in sorted({*before, *after})}
         if outcome.errors or not apply:
@@ -253,7 +262,11 @@ def run_plan(
                 actor=by,
                 obj=reorganization,
                 action=AuditLog.Action.CREATE,
-                changes={"status": [None, "applied"], "operations": [None, len(rows)]},
+                changes={
+                    "status": [None, "applied"],
+                    "operations": [None, len(rows)],
+                    "decision_number": [None, decision.number],
+                },  # fmt: skip
                 request=request,
             )
             records_changed.send(sender=Union)

@@ -15,7 +15,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from federation.models import Federation, User
+from federation.models import AuditLog, Federation, User
 from members.models import Member, MemberImport, MemberStatus
 from members.validation import mask_citizen_id
 
@@ -183,6 +183,8 @@ def _move_tree(ctx: Context, source: Federation, target: Federation) -> None:
     in the receiving federation (one begun that same day is corrected in place)."""
     units = Union.objects.filter(federation=source)
     ctx.moved_ids = list(units.values_list("pk", flat=True))
+    change = {"federation": [source.code, target.code]}
+    ctx.audit_many(Union, units.values_list("pk", "name"), change, AuditLog.Action.MOVE)
     units.update(path=Concat(Value(target.path), Substr(F("path"), len(source.path) + 1)))
     # Direct-superior units first: the database checks a unit's parent is in its federation.
     Union.objects.filter(pk__in=ctx.moved_ids, level=Level.SUPERIOR).update(
@@ -210,6 +212,15 @@ def _move_records(ctx: Context, source: Federation, target: Federation, step: St
 
     _unique_names(Occasion, source, target, step, str(Occasion._meta.verbose_name))
     _unique_names(Fund, source, target, step, str(Fund._meta.verbose_name))
+    # One entry per record that changes federation (written at once: COPY on PostgreSQL).
+    change = {"federation": [source.code, target.code]}
+    for model, related in ((Occasion, []), (Activity, []), (Shelter, ["member"]), (Fund, []),
+                           (QuarterlyReturn, ["union"]), (Target, ["indicator", "union"])):  # fmt: skip
+        records = model.objects.filter(federation=source).select_related(*related)
+        if model is Target:
+            records = records.filter(union__isnull=False)
+        ctx.audit_many(model, [(obj.pk, str(obj)) for obj in records.iterator(chunk_size=2000)], change)
+    ctx.audit_many(Member, Member.objects.filter(federation=source).values_list("pk", "full_name"), change)
     moved = {}
     for name, model in (("occasions", Occasion), ("activities", Activity), ("shelters", Shelter), ("funds", Fund)):
         moved[name] = model.objects.filter(federation=source).update(federation=target)

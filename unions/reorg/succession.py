@@ -81,6 +81,8 @@ def transfer_members(ctx: Context, source: Union, target: Union, ids: list[int])
             )
         )
     Movement.objects.bulk_create(movements, batch_size=2000)
+    names = Member.objects.filter(pk__in=ids).values_list("pk", "full_name")
+    ctx.audit_many(Member, names, {"union": [source.code, target.code]}, AuditLog.Action.MOVE)
     Member.objects.filter(pk__in=ids).update(union=target, updated_at=timezone.now())
     TransferRequest.objects.filter(member_id__in=ids, status=TransferStatus.PENDING).update(from_union=target)
     ctx.audit(source, {"members": [len(ids), 0], "to": [None, target.code]}, AuditLog.Action.MOVE)
@@ -95,13 +97,16 @@ def pass_records(ctx: Context, source: Union, target: Union, step: Step) -> None
 
     year_start = year_period(ctx.federation, report_year(ctx.federation, ctx.on)).start
     open_shelter = Q(status__in=[ShelterStatus.APPROVED, ShelterStatus.BUILDING])
-    moved = {
-        "activities": Activity.objects.filter(union=source, held_on__gte=year_start).update(union=target),
-        "shelters": Shelter.objects.filter(Q(union=source) & (open_shelter | Q(approved_on__gte=year_start))).update(
-            union=target
-        ),
-        "funds": Fund.objects.filter(union=source).update(union=target),
+    passing = {
+        "activities": Activity.objects.filter(union=source, held_on__gte=year_start),
+        "shelters": Shelter.objects.filter(Q(union=source) & (open_shelter | Q(approved_on__gte=year_start))),
+        "funds": Fund.objects.filter(union=source),
     }
+    moved = {}
+    for key, records in passing.items():
+        rows = [(obj.pk, str(obj)) for obj in records.select_related(*(["member"] if key == "shelters" else []))]
+        ctx.audit_many(records.model, rows, {"union": [source.code, target.code]})
+        moved[key] = records.update(union=target)
     step.records = {key: value for key, value in moved.items() if value}
 
 
@@ -117,7 +122,9 @@ def pass_returns(ctx: Context, source: Union, target: Union, step: Step) -> None
         if follows:
             following.append(ret.pk)
         step.returns.append({"quarter": ret.label, "status": ret.status, "to": target.code if follows else ""})
-    QuarterlyReturn.objects.filter(pk__in=following).update(union=target, updated_at=timezone.now())
+    passing = QuarterlyReturn.objects.filter(pk__in=following)
+    ctx.audit_many(QuarterlyReturn, [(r.pk, str(r)) for r in passing], {"union": [source.code, target.code]})
+    passing.update(union=target, updated_at=timezone.now())
 
 
 def pass_targets(ctx: Context, source: Union, target: Union, step: Step) -> None:
