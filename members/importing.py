@@ -1177,14 +1177,16 @@ def plan(rows: ValidRows, scope: Scope, outcome: Outcome, *, present: set[str]) 
     return result
 
 
-def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
+def apply(todo: Plan, scope: Scope, *, batch=None, by=None, progress: Callable[[float], None] | None = None) -> None:
     """Write a plan: new members, each with an `admitted` movement on its join date, and the
-    changed fields of existing ones. The caller holds the transaction."""
+    changed fields of existing ones. The caller holds the transaction. `progress` is told the
+    share of the rows written so far (0 to 1) as the writing goes."""
+    progress = progress or (lambda share: None)
     now = timezone.now()
     records_changed.send(sender=Member)
     derived = _memo(Member.derived_names)  # full name -> (search text, sort key): names repeat
     if todo.creates:
-        _create_members(todo, scope, batch=batch, by=by, now=now, derived=derived)
+        _create_members(todo, scope, batch=batch, by=by, now=now, derived=derived, progress=progress)
     if todo.updates:
         changed = set(todo.changed_fields)
         if "full_name" in changed:
@@ -1193,10 +1195,12 @@ def apply(todo: Plan, scope: Scope, *, batch=None, by=None) -> None:
             member.search_text, member.sort_name = derived(member.full_name)
             member.updated_at = now
         Member.objects.bulk_update(todo.updates, [*sorted(changed), "updated_at"], batch_size=1000)
+    progress(1.0)
 
 
-def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> None:
+def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived, progress) -> None:
     rows, creates = todo.rows, todo.creates
+    total = 2 * len(creates)  # a member and a movement each
     fields = rows.fields
     every = len(creates) == len(rows.numbers)  # every row read is a new member: a first import
 
@@ -1223,9 +1227,9 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
     del names
     if connection.vendor == "postgresql":
         ids = variables["id"] = _reserve_ids(Member, len(creates))
-        _insert(Member, constants, variables)
+        _insert(Member, constants, variables, written=lambda n: progress(n / total))
     elif connection.vendor == "sqlite":
-        first = _insert(Member, constants, variables, first_id=True)
+        first = _insert(Member, constants, variables, first_id=True, written=lambda n: progress(n / total))
         ids = range(first, first + len(creates))
     else:
         _insert(Member, constants, variables)
@@ -1248,7 +1252,13 @@ def _create_members(todo: Plan, scope: Scope, *, batch, by, now, derived) -> Non
     )
     for name in ("member", "union", "date"):
         movement.pop(name)
-    _insert(Movement, movement, {"member": ids, "union": variables["union"], "date": variables["joined_on"]})
+    half = len(creates)
+    _insert(
+        Movement,
+        movement,
+        {"member": ids, "union": variables["union"], "date": variables["joined_on"]},
+        written=lambda n: progress((half + n) / total),
+    )
 
 
 def _reserve_ids(model, count: int) -> list[int]:
@@ -1258,7 +1268,9 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert(model, constants: dict, variables: dict[str, list], *, first_id: bool = False) -> int | None:
+def _insert(
+    model, constants: dict, variables: dict[str, list], *, first_id: bool = False, written: Callable | None = None
+) -> int | None:
     """Insert many rows at once: `constants` (field -> value) are the same in every row,
     `variables` (field -> one value per row) are not. COPY on PostgreSQL, a prepared INSERT run
     for every row elsewhere; every constraint of the table still applies. With `first_id`
@@ -1279,17 +1291,17 @@ def _insert(model, constants: dict, variables: dict[str, list], *, first_id: boo
                 texts.insert(0, itertools.repeat(prefix))
             lines = map("\t".join, zip(*texts, strict=False))  # strict=False: the prefix repeats forever
             sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-            raw.copy_expert(sql, _CopyStream(lines), size=1 << 20)
+            raw.copy_expert(sql, _CopyStream(lines, written), size=1 << 20)
             return None
         head = [_adapter(meta.get_field(name))(value) for name, value in constants.items()]
         adapted = []
         for name, values in variables.items():
             adapt = _adapter(meta.get_field(name))
             adapted.append(values if adapt is _same else map(adapt, values))
-        return _execute_many(cursor, meta.db_table, columns, len(names), head, adapted, first_id)
+        return _execute_many(cursor, meta.db_table, columns, len(names), head, adapted, first_id, written)
 
 
-def _execute_many(cursor, table: str, columns: str, width: int, head: list, adapted: list, first_id: bool):
+def _execute_many(cursor, table: str, columns: str, width: int, head: list, adapted: list, first_id, written=None):
     sql = f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({', '.join(['%s'] * width)})"
     head = tuple(head)
     records = (head + values for values in zip(*adapted, strict=True))
@@ -1300,24 +1312,33 @@ def _execute_many(cursor, table: str, columns: str, width: int, head: list, adap
             return None
         cursor.execute(sql, record)
         first = cursor.lastrowid
+    done = 0 if first is None else 1
     while chunk := list(itertools.islice(records, 5000)):
         cursor.executemany(sql, chunk)
+        done += len(chunk)
+        if written is not None:
+            written(done)
     return first
 
 
 class _CopyStream:
     """A file to read COPY's text from, written from `lines` as PostgreSQL reads it."""
 
-    def __init__(self, lines: Iterator[str]):
+    def __init__(self, lines: Iterator[str], written: Callable[[int], None] | None = None):
         self.lines = lines
         self.buffer = ""
+        self.read_lines = 0  # handed to PostgreSQL so far (`written` is told, for the progress bar)
+        self.written = written
 
     def read(self, size: int = -1) -> str:
         while size < 0 or len(self.buffer) < size:
-            text = "\n".join(itertools.islice(self.lines, 5000))
-            if not text:
+            chunk = list(itertools.islice(self.lines, 5000))
+            if not chunk:
                 break
-            self.buffer += text + "\n"
+            self.buffer += "\n".join(chunk) + "\n"
+            self.read_lines += len(chunk)
+            if self.written is not None:
+                self.written(self.read_lines)
         if size < 0 or len(self.buffer) <= size:
             text, self.buffer = self.buffer, ""
         else:

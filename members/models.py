@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from federation.models import Federation, in_scope
@@ -321,6 +322,12 @@ class MemberImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     undone_at = models.DateTimeField(null=True, blank=True)
+    # The job's own state, for the reconciler (members.services.member_import_reconcile): a run
+    # claims the row (queued -> running, attempts + 1, the new count its token), keeps
+    # `heartbeat_at` fresh while it works, and writes its outcome only while it still owns it.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="runs started (JOB_MAX_ATTEMPTS at most)")
+    queued_at = models.DateTimeField(default=timezone.now, help_text="when the job was last sent to the queue")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life of the run")
 
     objects = MemberImportQuerySet.as_manager()
 
@@ -328,6 +335,11 @@ class MemberImport(models.Model):
         verbose_name = _("member import")
         verbose_name_plural = _("member imports")
         ordering = ["-uploaded_at"]
+        indexes = [
+            models.Index(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="member_import_pending_idx"
+            )
+        ]
 
     def __str__(self):
         return f"{self.filename} ({self.uploaded_at:%d/%m/%Y %H:%M})"

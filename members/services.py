@@ -7,15 +7,19 @@ latest one and are kept in step here, in the same transaction.
 import datetime
 import hashlib
 import logging
+import threading
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from federation.models import AuditLog
-from federation.services import audit_log, diff_fields
+from federation.services import audit_log, audit_log_rows, client_ip, diff_fields
 from federation.signals import records_changed
 from unions.models import Level, Status
 
@@ -102,6 +106,12 @@ def member_update(*, member: Member, by, request=None, **data) -> Member:
     unknown = set(data) - set(MEMBER_EDITABLE)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    return _member_change(member=member, by=by, request=request, **data)
+
+
+@transaction.atomic
+def member_change(*, member: Member, by, request=None, **data) -> Member:
+    """Change any of a member's own fields, Party dates included (the admin site's form)."""
     return _member_change(member=member, by=by, request=request, **data)
 
 
@@ -269,6 +279,13 @@ def transfer_refuse(*, transfer: TransferRequest, by, note="", request=None) -> 
     if not updated:
         raise ValidationError(_("This transfer has already been decided."))
     transfer.refresh_from_db()
+    audit_log(
+        actor=by,
+        obj=transfer.member,
+        action=AuditLog.Action.UPDATE,
+        changes={"transfer_refused": [transfer.to_union.code, None]},
+        request=request,
+    )
     return transfer
 
 
@@ -309,7 +326,7 @@ def party_admit(*, member, on, by, request=None) -> Member:
 
 
 def member_import_create(
-    *, file, filename: str, federation, scope_path: str, union=None, dry_run: bool = False, by=None
+    *, file, filename: str, federation, scope_path: str, union=None, dry_run: bool = False, by=None, request=None
 ) -> MemberImport:
     """Keep the uploaded file (a Django `File`) and open an import job for it."""
     digest, size = hashlib.sha256(), 0
@@ -330,6 +347,14 @@ def member_import_create(
     )
     batch.file.save(name, file, save=False)
     batch.save()
+    audit_log(
+        actor=by,
+        obj=batch,
+        action=AuditLog.Action.CREATE,
+        changes={"filename": [None, name], "sha256": [None, batch.sha256], "size": [None, size],
+                 "dry_run": [None, dry_run]},
+        request=request,
+    )  # fmt: skip
     return batch
 
 
@@ -340,79 +365,233 @@ def member_import_enqueue(batch: MemberImport) -> None:
     transaction.on_commit(lambda: run_member_import.delay(batch.pk))
 
 
+# An import job owns its state in its row. A run claims it with one conditional UPDATE (queued,
+# or running but silent for JOB_STALE_SECONDS: its worker died), which counts the attempt; the
+# attempt number is the run's token, and every later write of the run (progress, heartbeat,
+# outcome) is conditional on it, so a run that lost its job writes nothing. The members are
+# written in one transaction that ends with that conditional write: all of them or none.
+
+
+class _Lost(Exception):
+    """The run no longer owns its job: it was judged dead and given to another run."""
+
+
+def _owned(batch: MemberImport):
+    return MemberImport.objects.filter(pk=batch.pk, status=ImportStatus.RUNNING, attempts=batch.attempts)
+
+
+def _stale_before(now) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def _dead(now) -> Q:
+    """A running job whose run has been silent too long."""
+    return Q(status=ImportStatus.RUNNING) & (Q(heartbeat_at__lt=_stale_before(now)) | Q(heartbeat_at__isnull=True))
+
+
+def _claim(batch_id: int) -> MemberImport | None:
+    now = timezone.now()
+    claimed = MemberImport.objects.filter(
+        Q(status=ImportStatus.QUEUED) | _dead(now), pk=batch_id, attempts__lt=settings.JOB_MAX_ATTEMPTS
+    ).update(status=ImportStatus.RUNNING, progress=1, attempts=F("attempts") + 1, heartbeat_at=now)
+    if not claimed:
+        _give_up(MemberImport.objects.filter(pk=batch_id), now)
+        return None
+    return MemberImport.objects.select_related("union").get(pk=batch_id)
+
+
+def _give_up(jobs, now) -> int:
+    """Fail the jobs among `jobs` whose run died and that have no attempt left (nothing was written)."""
+    failed = 0
+    for batch in jobs.filter(_dead(now), attempts__gte=settings.JOB_MAX_ATTEMPTS):
+        message = _(
+            "The import was interrupted %(count)s times (the server running it stopped); nothing was written. "
+            "Upload the file again."
+        ) % {"count": batch.attempts}
+        failed += jobs.filter(_dead(now), pk=batch.pk, attempts=batch.attempts).update(
+            status=ImportStatus.FAILED,
+            progress=100,
+            errors=[importing.Issue("interrupted", message).as_dict()],
+            finished_at=now,
+        )
+    return failed
+
+
+class _Heartbeat:
+    """Keeps a run's `heartbeat_at` (and `progress`) fresh from a thread with a database
+    connection of its own, so the long write transaction neither hides nor stops it. On SQLite,
+    which allows one writer only, progress is written by the run itself outside the transaction."""
+
+    def __init__(self, batch: MemberImport):
+        self.batch, self.progress = batch, batch.progress
+        self.stop = threading.Event()
+        self.thread = None
+        if connection.vendor != "sqlite":
+            self.thread = threading.Thread(target=self._beat_until_stopped, name=f"import-{batch.pk}", daemon=True)
+
+    def __enter__(self):
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def report(self, share: int) -> None:
+        """The run's progress in %; written at once when the run is outside its transaction."""
+        if share > self.progress:
+            self.progress = share
+            if not connection.in_atomic_block:
+                self._beat()
+
+    def _beat(self) -> None:
+        _owned(self.batch).update(heartbeat_at=timezone.now(), progress=Greatest(F("progress"), Value(self.progress)))
+
+    def _beat_until_stopped(self) -> None:
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    self._beat()
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the run goes on
+                    logger.warning("member import %s: heartbeat failed", self.batch.pk, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
 def member_import_run(*, batch_id: int) -> MemberImport:
     """Validate the file of a queued import and, when it has no errors and is not a dry run,
-    write it in one transaction. Running it again for the same import changes nothing; an
-    unexpected failure leaves the import `failed` (nothing written), never stuck running."""
-    claimed = MemberImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, progress=1
-    )
-    batch = MemberImport.objects.select_related("union").get(pk=batch_id)
-    if not claimed:
-        return batch
-    try:
-        return _run(batch)
-    except Exception:
-        logger.exception("member import %s failed", batch.pk)
-        message = _("The import stopped on an unexpected problem; nothing was written. Try again.")
-        outcome = importing.Outcome(errors=[importing.Issue("unreadable_file", message)])
-        return _finish(batch, outcome, ImportStatus.FAILED)
+    write it in one transaction. Running it again for the same import changes nothing (only a
+    queued import, or one whose run died, is claimed); an unexpected failure leaves the import
+    `failed` (nothing written), never stuck running."""
+    batch = _claim(batch_id)
+    if batch is None:
+        return MemberImport.objects.select_related("union").get(pk=batch_id)
+    with _Heartbeat(batch) as beat:
+        try:
+            return _run(batch, beat)
+        except _Lost:
+            logger.warning("member import %s: taken over by another run, this one wrote nothing", batch.pk)
+        except Exception:
+            logger.exception("member import %s failed", batch.pk)
+            message = _("The import stopped on an unexpected problem; nothing was written. Try again.")
+            outcome = importing.Outcome(errors=[importing.Issue("unreadable_file", message)])
+            try:
+                return _finish(batch, outcome, ImportStatus.FAILED)
+            except _Lost:
+                pass
+    return MemberImport.objects.select_related("union").get(pk=batch_id)
 
 
-def _run(batch: MemberImport) -> MemberImport:
+def _run(batch: MemberImport, beat: _Heartbeat) -> MemberImport:
     scope = importing.Scope(federation_id=batch.federation_id, path=batch.scope_path, union=batch.union)
     try:
         table = importing.open_table(Path(batch.file.path), batch.filename)
     except importing.FileRefused as exc:
         return _finish(batch, importing.Outcome(errors=[exc.issue]), ImportStatus.INVALID)
 
-    def progress(done):
-        share = min(90, 1 + int(done * 89 / max(table.total, 1)))
-        MemberImport.objects.filter(pk=batch.pk).update(progress=share)
-
-    rows, outcome = importing.validate(table, scope, progress=progress)
+    # Progress: checking the rows 1-60 %, writing them 62-97 %, the commit the rest.
+    rows, outcome = importing.validate(
+        table, scope, progress=lambda done: beat.report(min(60, 1 + int(done * 59 / max(table.total, 1))))
+    )
     if outcome.errors:
         return _finish(batch, outcome, ImportStatus.INVALID)
     todo = importing.plan(rows, scope, outcome, present=set(filter(None, table.keys)))
     if batch.dry_run:
         outcome.changes = {}
         return _finish(batch, outcome, ImportStatus.VALID)
+    beat.report(62)
     with transaction.atomic():
-        importing.apply(todo, scope, batch=batch, by=batch.uploaded_by)
-        batch = _finish(batch, outcome, ImportStatus.IMPORTED)
-        audit_log(
-            actor=batch.uploaded_by,
-            obj=batch,
-            action=AuditLog.Action.CREATE,
-            changes={"created": [None, outcome.created], "updated": [None, outcome.updated]},
-        )
+        written = lambda share: beat.report(62 + int(share * 35))  # noqa: E731
+        importing.apply(todo, scope, batch=batch, by=batch.uploaded_by, progress=written)
+        batch = _finish(batch, outcome, ImportStatus.IMPORTED)  # still ours, or all is rolled back
+        _audit_import(batch, todo, outcome)
     return batch
+
+
+def _audit_import(batch: MemberImport, todo, outcome) -> None:
+    """The import's entry (file, digest, counts) and one entry per member it created or changed
+    (for a change, each field before and after), all from where the file was uploaded."""
+    from django.contrib.contenttypes.models import ContentType
+
+    by = batch.uploaded_by
+    uploaded = AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(MemberImport), object_id=str(batch.pk), ip__isnull=False
+    )
+    ip = uploaded.values_list("ip", flat=True).first()
+    counts = {name: [None, getattr(outcome, name)] for name in ("rows", "created", "updated", "unchanged")}
+    audit_log(
+        actor=by,
+        obj=batch,
+        action=AuditLog.Action.UPDATE,
+        changes={"status": [ImportStatus.QUEUED, ImportStatus.IMPORTED], "filename": [None, batch.filename],
+                 "sha256": [None, batch.sha256], **counts},
+        ip=ip,
+    )  # fmt: skip
+    marker = [None, batch.filename]
+    created = Member.objects.filter(created_by_import=batch).order_by("pk")
+    audit_log_rows(
+        actor=by, model=Member, action=AuditLog.Action.CREATE, federation_id=batch.federation_id, ip=ip,
+        rows=((pk, name, {"union": [None, code], "import": marker})
+              for pk, name, code in created.values_list("pk", "full_name", "union__code").iterator(chunk_size=5000)),
+    )  # fmt: skip
+    updates = []
+    for member in todo.updates:
+        pairs = {}
+        for name, old in outcome.changes.get(str(member.pk), {}).items():
+            value = getattr(member, name)
+            pairs[name] = [old, value.isoformat() if isinstance(value, datetime.date) else value]
+        updates.append((member.pk, member.full_name, {**pairs, "import": marker}))
+    audit_log_rows(
+        actor=by, model=Member, action=AuditLog.Action.UPDATE, federation_id=batch.federation_id, ip=ip, rows=updates
+    )
 
 
 def _finish(batch: MemberImport, outcome, status) -> MemberImport:
-    batch.status = status
-    batch.progress = 100
-    batch.rows = outcome.rows
-    batch.created, batch.updated, batch.unchanged = outcome.created, outcome.updated, outcome.unchanged
-    batch.errors = [e.as_dict() for e in outcome.errors]
-    batch.warnings = [w.as_dict() for w in outcome.warnings]
-    batch.changes = outcome.changes
-    batch.finished_at = timezone.now()
-    batch.save(
-        update_fields=[
-            "status",
-            "progress",
-            "rows",
-            "created",
-            "updated",
-            "unchanged",
-            "errors",
-            "warnings",
-            "changes",
-            "finished_at",
-        ]
-    )
+    """Write the run's outcome if the job is still its own (raises `_Lost` otherwise)."""
+    values = {
+        "status": status,
+        "progress": 100,
+        "rows": outcome.rows,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "errors": [e.as_dict() for e in outcome.errors],
+        "warnings": [w.as_dict() for w in outcome.warnings],
+        "changes": outcome.changes,
+        "finished_at": timezone.now(),
+    }
+    if not _owned(batch).update(**values):
+        raise _Lost
+    for name, value in values.items():
+        setattr(batch, name, value)
     return batch
+
+
+@transaction.atomic
+def member_import_reconcile(*, now=None) -> dict[str, int]:
+    """Put import jobs back on track (run every minute by Celery beat, or `manage.py
+    reconcile_jobs`): a running job whose run died is queued and sent again, or failed after
+    JOB_MAX_ATTEMPTS runs; a job queued for JOB_REQUEUE_SECONDS (the broker lost it) is sent again.
+    The jobs are sent when this commits; a job sent twice runs once."""
+    from .tasks import run_member_import
+
+    now = now or timezone.now()
+    failed = _give_up(MemberImport.objects.all(), now)
+    dead = MemberImport.objects.filter(_dead(now), attempts__lt=settings.JOB_MAX_ATTEMPTS)
+    requeued = [pk for pk in dead.values_list("pk", flat=True) if dead.filter(pk=pk).update(
+        status=ImportStatus.QUEUED, progress=0, heartbeat_at=None, queued_at=now
+    )]  # fmt: skip
+    waiting = MemberImport.objects.filter(
+        status=ImportStatus.QUEUED, queued_at__lt=now - datetime.timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
+    )
+    resent = [pk for pk in waiting.values_list("pk", flat=True) if waiting.filter(pk=pk).update(queued_at=now)]
+    for pk in requeued + resent:
+        transaction.on_commit(lambda pk=pk: run_member_import.delay(pk))
+    if requeued or resent or failed:
+        logger.warning("import jobs: %s requeued, %s sent again, %s failed", len(requeued), len(resent), failed)
+    return {"requeued": len(requeued), "resent": len(resent), "failed": failed}
 
 
 def import_result(batch: MemberImport) -> dict:
@@ -444,14 +623,38 @@ def member_import_undo(*, batch: MemberImport, by, request=None) -> MemberImport
     touched = Member.objects.filter(pk__in=[int(pk) for pk in batch.changes]) | created
     if later or touched.filter(updated_at__gt=batch.finished_at).exists():
         raise ValidationError(_("Members of this import have changed since: it can no longer be undone."))
+    removed = list(created.values_list("pk", "full_name"))
     created.delete()
     records_changed.send(sender=Member)
+    marker = [batch.filename, None]
+    restored = []
     for member in Member.objects.filter(pk__in=[int(pk) for pk in batch.changes]):
+        pairs = {}
         for name, value in batch.changes[str(member.pk)].items():
             field = Member._meta.get_field(name)
+            pairs[name] = [_plain(getattr(member, name)), value]
             setattr(member, name, field.to_python(value))
         member.save(update_fields=list(batch.changes[str(member.pk)]))
+        restored.append((member.pk, member.full_name, {**pairs, "import": marker}))
     batch.status, batch.undone_by, batch.undone_at = ImportStatus.UNDONE, by, timezone.now()
     batch.save(update_fields=["status", "undone_by", "undone_at"])
-    audit_log(actor=by, obj=batch, action=AuditLog.Action.DELETE, changes={"undone": [None, True]}, request=request)
+    audit_log(
+        actor=by,
+        obj=batch,
+        action=AuditLog.Action.DELETE,
+        changes={"undone": [None, True], "removed": [None, len(removed)], "restored": [None, len(restored)]},
+        request=request,
+    )
+    ip = client_ip(request)
+    audit_log_rows(
+        actor=by, model=Member, action=AuditLog.Action.DELETE, federation_id=batch.federation_id, ip=ip,
+        rows=[(pk, name, {"import": marker}) for pk, name in removed],
+    )  # fmt: skip
+    audit_log_rows(
+        actor=by, model=Member, action=AuditLog.Action.UPDATE, federation_id=batch.federation_id, ip=ip, rows=restored
+    )
     return batch
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value

@@ -8,6 +8,8 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
 from federation.admin import ReadOnlyInline, ScopedAdmin
+from federation.models import AuditLog
+from federation.services import audit_access
 
 from . import exports, services
 from .models import Activity, Beneficiary, Fund, FundEntry, Occasion, Shelter, ShelterStatus
@@ -99,6 +101,11 @@ class TableExportMixin(ExportMixin):
     # The columns are the .xlsx export's, all of them: the library's default form asks to tick
     # resource fields, which these resources do not declare, and could never be submitted.
     export_form_class = ExportForm
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        audit_access(request, AuditLog.Action.EXPORT, self.model, {"rows": len(data), "where": "admin"})
+        return data
 
 
 @admin.register(Occasion)

@@ -2,6 +2,7 @@
 or member code) and leave the rules to welfare.services, whose messages land on these fields."""
 
 import re
+import uuid
 
 from django import forms
 from django.db.models import Q
@@ -424,6 +425,8 @@ class FundEntryForm(forms.Form):
         help_text=_("Citizen ID or member code."),
     )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    # A new id each time the form is shown: sent twice (a double click), it records one entry.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
     def __init__(self, *args, kind, members, **kwargs):
         kwargs.setdefault("auto_id", f"{kind}_%s")

@@ -471,6 +471,8 @@ class FundEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The form (or API call) the entry came from: the same submission sent twice records one entry.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = FundEntryQuerySet.as_manager()
 
@@ -482,6 +484,7 @@ class FundEntry(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="fund_entry_amount_positive"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="fund_entry_balance_not_negative"),
             models.CheckConstraint(condition=Q(kind__in=["contribution", "payout"]), name="fund_entry_kind_valid"),
+            models.UniqueConstraint(fields=["fund", "submission"], name="fund_entry_submission_once"),
         ]
         indexes = [models.Index(fields=["fund", "on"], name="fund_entry_fund_day_idx")]
 

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from federation.models import AuditLog
-from federation.services import audit_log, diff_fields
+from federation.services import audit_log, audit_log_many, diff_fields
 from federation.signals import records_changed
 from federation.text import clean_text, fold
 from members.models import Member
@@ -200,6 +200,10 @@ def beneficiaries_add(*, activity: Activity, rows, by, request=None) -> tuple[in
         activity.save(update_fields=["person_times", "updated_at"])
     if new:
         audit_log(actor=by, obj=activity, action=AuditLog.Action.UPDATE, changes=changes, request=request)
+        audit_log_many(
+            actor=by, objs=new, action=AuditLog.Action.CREATE, request=request,
+            changes=lambda b: {"member": [None, str(b.member)], "amount": [None, b.amount]},
+        )  # fmt: skip
     return len(new), len(rows) - len(new)
 
 
@@ -361,20 +365,31 @@ def _check_entry(amount, on) -> None:
 
 
 @transaction.atomic
-def fund_contribute(*, fund: Fund, amount: int, on, counterparty: str = "", note: str = "", by, request=None):
-    """Take a contribution into the fund."""
+def fund_contribute(
+    *, fund: Fund, amount: int, on, counterparty: str = "", note: str = "", submission=None, by, request=None
+):
+    """Take a contribution into the fund (once per `submission`, see `fund_pay`)."""
     _check_entry(amount, on)
+    if (done := _submitted(fund, submission)) is not None:
+        return done
     Fund.objects.filter(pk=fund.pk).update(balance=F("balance") + amount)
-    return _entry(fund, EntryKind.CONTRIBUTION, amount, on, counterparty, None, note, by, request)
+    return _entry(fund, EntryKind.CONTRIBUTION, amount, on, counterparty, None, note, by, request, submission)
 
 
 @transaction.atomic
-def fund_pay(*, fund: Fund, amount: int, on, counterparty: str = "", member=None, note: str = "", by, request=None):
+def fund_pay(
+    *, fund: Fund, amount: int, on, counterparty: str = "", member=None, note: str = "", submission=None, by,
+    request=None,
+):  # fmt: skip
     """Pay out of the fund. The balance is checked and lowered in one UPDATE, so two payouts at
-    the same moment can neither overdraw the fund nor lose one another."""
+    the same moment can neither overdraw the fund nor lose one another. `submission` (the id of
+    the form or API call) makes it happen once: the same submission sent again (a double click,
+    a retried request) returns the entry it recorded."""
     _check_entry(amount, on)
     if member is not None and not member_in_reach(member, federation=fund.federation, union=fund.union):
         raise ValidationError({"member": _("The member is not on a roll of the union holding the fund.")})
+    if (done := _submitted(fund, submission)) is not None:
+        return done
     if not Fund.objects.filter(pk=fund.pk, balance__gte=amount).update(balance=F("balance") - amount):
         balance = Fund.objects.values_list("balance", flat=True).get(pk=fund.pk)
         raise ValidationError(
@@ -383,10 +398,20 @@ def fund_pay(*, fund: Fund, amount: int, on, counterparty: str = "", member=None
                 % {"balance": _money(balance), "amount": _money(amount)}
             }
         )
-    return _entry(fund, EntryKind.PAYOUT, amount, on, counterparty, member, note, by, request)
+    return _entry(fund, EntryKind.PAYOUT, amount, on, counterparty, member, note, by, request, submission)
 
 
-def _entry(fund, kind, amount, on, counterparty, member, note, by, request) -> FundEntry:
+def _submitted(fund: Fund, submission) -> FundEntry | None:
+    """The entry `submission` already recorded. The fund's row is locked first, so a second copy
+    of the same submission waits for the first to commit and then finds its entry (the unique
+    constraint on fund and submission stands behind this)."""
+    if submission is None:
+        return None
+    Fund.objects.select_for_update().filter(pk=fund.pk).exists()
+    return FundEntry.objects.filter(fund=fund, submission=submission).first()
+
+
+def _entry(fund, kind, amount, on, counterparty, member, note, by, request, submission=None) -> FundEntry:
     # Our UPDATE holds the row lock until commit: the balance read here is the one it left.
     balance = Fund.objects.values_list("balance", flat=True).get(pk=fund.pk)
     entry = FundEntry.objects.create(
@@ -399,6 +424,7 @@ def _entry(fund, kind, amount, on, counterparty, member, note, by, request) -> F
         note=clean_text(note),
         balance_after=balance,
         created_by=by if getattr(by, "pk", None) else None,
+        submission=submission,
     )
     fund.balance = balance
     audit_log(

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.forms import posted, upload_on_disk, write_or_errors
-from federation.models import Cap
+from federation.models import AuditLog, Cap
 from federation.selectors import object_history
+from federation.services import audit_access
 from federation.views import attachment
 from members.models import Member
 from unions.models import Level
@@ -475,6 +476,8 @@ def _shelter_context(request, shelter, *, bound=None, advance_errors=()):
 @require_GET
 def shelter_detail(request, pk):
     shelter = selectors.get_shelter_for_user(request.user, pk)
+    if request.user.can(Cap.VIEW_PERSONAL_DATA):
+        audit_access(request, AuditLog.Action.VIEW, shelter)  # the household's address
     return render(request, "welfare/shelter_detail.html", _shelter_context(request, shelter))
 
 
@@ -632,6 +635,7 @@ def fund_entry(request, pk):
             "on": data["on"],
             "counterparty": data.get("counterparty") or "",
             "note": data.get("note") or "",
+            "submission": data.get("submission"),
             "by": request.user,
             "request": request,
         }

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -75,12 +75,25 @@ def _check_quarter_number(year, quarter) -> None:
 
 
 def _check_quarter_open(federation, year: int, quarter: int) -> None:
+    """Refuse when the quarter is closed; otherwise hold a shared lock on the federation until
+    the caller's transaction ends, so that closing the quarter (which takes the exclusive lock)
+    waits for writes already past this check instead of committing before them."""
+    _share_lock_federation(federation)
     row = quarter_row(federation, year, quarter)
     if row is not None and row.is_closed:
         raise ValidationError(
             _("%(quarter)s is closed: its returns can no longer be changed.")
             % {"quarter": quarter_label(year, quarter)}
         )
+
+
+def _share_lock_federation(federation) -> None:
+    """Many writers at once may hold it; `_lock_federation` waits for all of them (PostgreSQL's
+    FOR SHARE; SQLite serializes writers anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Federation._meta.db_table)
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [federation.pk])
 
 
 def _lock_federation(federation) -> None:
