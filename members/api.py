@@ -3,19 +3,21 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from federation.models import Cap
+from federation.models import AuditLog, Cap
+from federation.services import audit_access
 from federation.text import fold
 from unions.models import Level, Union
 from unions.selectors import get_scope_path_for_code
 
-from . import services
+from . import services, validation
 from .models import LeaveReason, Member, MemberImport, Movement, MovementKind
-from .selectors import get_member_for_user
+from .selectors import find_member_by_citizen_id, get_member_for_user
 
 PERSONAL_FIELDS = (
     "date_of_birth",
@@ -61,15 +63,35 @@ class MemberSerializer(serializers.ModelSerializer):
             self.fields["union"].read_only = True  # a member changes union by a transfer
 
 
+class MemberSerializerSchema(OpenApiSerializerExtension):
+    """In the schema, a member's personal fields are not required in answers: the roles that do
+    not keep rolls get them left out."""
+
+    target_class = MemberSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            schema["required"] = [name for name in schema.get("required", []) if name not in PERSONAL_FIELDS]
+        return schema
+
+
 class MemberFilter(filters.FilterSet):
     union = filters.CharFilter(field_name="union__code", label=_("Grassroots union code"))
     under = filters.CharFilter(method="filter_under", label=_("Code of a unit: members of its whole subtree"))
     q = filters.CharFilter(method="filter_q", label=_("Name without diacritics"))
-    citizen_id = filters.CharFilter(field_name="citizen_id")
+    # No citizen ID filter: an ID in an address stays in logs and histories (POST lookup/ instead).
 
     class Meta:
         model = Member
         fields = ["gender", "status", "is_party_member", "member_code"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        if user is None or not user.can(Cap.VIEW_PERSONAL_DATA):
+            # Filtering by Party membership would tell what the serializer leaves out.
+            self.filters.pop("is_party_member", None)
 
     def filter_q(self, queryset, name, value):
         for word in fold(value).split():
@@ -89,6 +111,16 @@ class LeaveSerializer(serializers.Serializer):
 
 class DateSerializer(serializers.Serializer):
     date = serializers.DateField()
+
+
+class LookupSerializer(serializers.Serializer):
+    citizen_id = serializers.CharField(max_length=20, help_text=_("12 digits; spaces and dots are ignored"))
+
+    def validate_citizen_id(self, value):
+        try:
+            return validation.parse_citizen_id(value)[0]
+        except validation.Invalid as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
 
 
 class TransferSerializer(serializers.Serializer):
@@ -114,11 +146,18 @@ class MemberViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = MemberSerializer
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     filterset_class = MemberFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return Member.objects.visible_to(self.request.user).select_related("union").order_by("sort_name", "pk")
+
+    def retrieve(self, request, *args, **kwargs):
+        member = self.get_object()
+        if request.user.can(Cap.VIEW_PERSONAL_DATA):
+            audit_access(request, AuditLog.Action.VIEW, member)
+        return Response(self.get_serializer(member).data)
 
     def _require_manage(self):
         if not self.request.user.can(Cap.MANAGE_MEMBERS):
@@ -161,6 +200,28 @@ class MemberViewSet(
         except DjangoValidationError as exc:
             raise as_api_error(exc) from exc
         return result
+
+    @extend_schema(
+        request=LookupSerializer,
+        responses={
+            200: MemberSerializer,
+            400: OpenApiResponse(description="not a citizen ID"),
+            403: OpenApiResponse(description="the caller's role does not see citizen IDs"),
+            404: OpenApiResponse(description="no member with this citizen ID on the rolls the caller may see"),
+        },
+        summary="Find a member by citizen ID (posted, so the number stays out of addresses and logs)",
+    )
+    @action(detail=False, methods=["post"])
+    def lookup(self, request):
+        if not request.user.can(Cap.VIEW_PERSONAL_DATA):
+            raise exceptions.PermissionDenied
+        payload = LookupSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        member = find_member_by_citizen_id(request.user, payload.validated_data["citizen_id"])
+        audit_access(request, AuditLog.Action.SEARCH, Member, {"results": int(member is not None), "where": "api"})
+        if member is None:
+            raise exceptions.NotFound(_("No member with this citizen ID in your scope."))
+        return Response(MemberSerializer(member, context={"request": request}).data)
 
     @extend_schema(request=LeaveSerializer, responses=MemberSerializer, summary="Record that the member left")
     @action(detail=True, methods=["post"])
@@ -213,10 +274,11 @@ class MemberViewSet(
 
 class MovementSerializer(serializers.ModelSerializer):
     union = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    other_union = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    other_union = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     reorganization = serializers.SlugRelatedField(
         slug_field="decision_number",
         read_only=True,
+        allow_null=True,
         help_text=_("The decision of the reorganization that made this transfer (empty for the others)."),
     )
 
@@ -254,7 +316,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class ImportSerializer(serializers.ModelSerializer):
-    union = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    union = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     result = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -297,7 +359,8 @@ class ImportUploadSerializer(serializers.Serializer):
             202: inline_serializer(
                 "ImportAccepted",
                 {"id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.CharField()},
-            )
+            ),
+            404: OpenApiResponse(description="No such union among those the caller may see"),
         },
         summary="Upload a roll: answers 202 with the job; poll it for progress and the result",
     )
@@ -346,6 +409,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             union=union,
             dry_run=upload.validated_data["dry_run"],
             by=user,
+            request=request,
         )
         services.member_import_enqueue(batch)
         return Response(

@@ -376,6 +376,20 @@ def period_default(federation, today: datetime.date | None = None) -> tuple[date
     return start, today
 
 
+class CitizenIdLookupForm(forms.Form):
+    """Find a member by citizen ID. Posted, so the number stays out of addresses and logs."""
+
+    citizen_id = forms.CharField(label=_("Citizen ID"), max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["citizen_id"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        style_widgets(self)
+
+    def clean_citizen_id(self):
+        return _parsed(lambda v: validation.parse_citizen_id(v)[0], self.cleaned_data["citizen_id"])
+
+
 class ImportForm(forms.Form):
     file = SpreadsheetField(
         label=_("Roll file (.xlsx or .csv)"),

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -29,6 +29,19 @@ def get_rw_member_for_user(user, pk) -> Member:
     if not user.can(Cap.MANAGE_MEMBERS):
         raise PermissionDenied
     return member
+
+
+def find_member_by_citizen_id(user, citizen_id: str) -> Member | None:
+    """The member with this (12-digit) citizen ID on the rolls the user may see: the active one
+    when a former member shares it, else the latest. Only for roles that see citizen IDs."""
+    if not user.can(Cap.VIEW_PERSONAL_DATA):
+        raise PermissionDenied
+    return (
+        Member.objects.visible_to(user)
+        .filter(citizen_id=citizen_id)
+        .order_by(Case(When(status=MemberStatus.ACTIVE, then=0), default=1), "-joined_on", "-pk")
+        .first()
+    )
 
 
 def keeps_roll_of(user, union) -> bool:

@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("new/", views.admit, name="admit"),
+    path("lookup/", views.lookup, name="lookup"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/leave/", views.leave, name="leave"),

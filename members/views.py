@@ -16,14 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation.forms import attach_errors, posted
-from federation.models import Cap
+from federation.models import AuditLog, Cap
 from federation.selectors import object_history
+from federation.services import audit_access, query_filters
 from federation.views import attachment
 from unions.models import Level, Status, Union
 from unions.selectors import filter_unions, get_union_for_user
 
 from . import exports, selectors, services
 from .forms import (
+    CitizenIdLookupForm,
     DeceaseForm,
     ImportForm,
     LeaveForm,
@@ -38,7 +40,7 @@ from .forms import (
     period_default,
 )
 from .importing import COLUMNS
-from .models import ImportStatus, MemberImport, MemberStatus, TransferStatus
+from .models import ImportStatus, Member, MemberImport, MemberStatus, TransferStatus
 
 PAGE_SIZE = 50
 
@@ -76,10 +78,15 @@ def _filtered_members(request):
     form.is_valid()
     filters = form.cleaned_data
     query = filters.get("q", "")
-    if not personal and query.replace(" ", "").replace(".", "").isdigit():
-        # Searching by the digits of an ID would let a masked list be read back digit by digit.
+    if any(ch.isdigit() for ch in query):
+        # A citizen ID in the address would stay in browser histories and server logs: it is
+        # looked up by the posted "Find by citizen ID" form. Without that right, searching by
+        # digits would let a masked list be read back digit by digit.
         query = ""
-        form.add_error("q", _("Search by name: citizen IDs are not shown to your role."))
+        if personal:
+            form.add_error("q", _("Search by name here; use “Find by citizen ID” for a citizen ID."))
+        else:
+            form.add_error("q", _("Search by name: citizen IDs are not shown to your role."))
     members = selectors.search_members(
         user=user,
         query=query,
@@ -129,8 +136,27 @@ def member_list(request):
         else None,
         "inbox_count": selectors.transfer_inbox(user).count(),
         "status": status,
+        "lookup_form": CitizenIdLookupForm() if personal else None,
     }
     return render(request, "members/list.html", ctx)
+
+
+@login_required
+@require_POST
+def lookup(request):
+    """Find by citizen ID (posted): the member's page, or back to the list with a message."""
+    if not request.user.can(Cap.VIEW_PERSONAL_DATA):
+        raise PermissionDenied
+    form = CitizenIdLookupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["citizen_id"]))
+        return redirect("members:list")
+    member = selectors.find_member_by_citizen_id(request.user, form.cleaned_data["citizen_id"])
+    audit_access(request, AuditLog.Action.SEARCH, Member, {"results": int(member is not None)})  # never the ID
+    if member is None:
+        messages.error(request, _("No member with this citizen ID in your scope."))
+        return redirect("members:list")
+    return redirect(member)
 
 
 @login_required
@@ -138,6 +164,8 @@ def member_list(request):
 def detail(request, pk):
     member = selectors.get_member_for_user(request.user, pk)
     personal = request.user.can(Cap.VIEW_PERSONAL_DATA)
+    if personal:
+        audit_access(request, AuditLog.Action.VIEW, member)
     ctx = {
         "member": member,
         "personal": personal,
@@ -433,6 +461,8 @@ def export(request):
         raise PermissionDenied
     members, _form, scope_union, _personal, _unions = _filtered_members(request)
     unit = scope_union or request.user.unit
+    details = {"filters": query_filters(request.GET), "format": request.GET.get("format") or "xlsx"}
+    audit_access(request, AuditLog.Action.EXPORT, Member, {**details, "rows": members.count()})
     stem = f"doan-vien-{(unit.code if unit else 'all').lower()}-{timezone.localdate():%Y%m%d}"
     if request.GET.get("format") == "csv":
         return attachment(exports.roll_csv(members), f"{stem}.csv", "text/csv; charset=utf-8")
@@ -464,6 +494,7 @@ def imports(request):
                 union=form.cleaned_data.get("union"),
                 dry_run=form.cleaned_data["dry_run"],
                 by=user,
+                request=request,
             )
             services.member_import_enqueue(batch)
             return redirect(batch)
@@ -498,6 +529,7 @@ def _import_context(request, batch):
         "running": batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
         "can_confirm": batch.status == ImportStatus.VALID and request.user.can(Cap.MANAGE_MEMBERS),
         "can_undo": batch.status == ImportStatus.IMPORTED and request.user.can(Cap.UNDO_IMPORTS),
+        "personal": request.user.can(Cap.VIEW_PERSONAL_DATA),
     }
 
 
@@ -526,10 +558,14 @@ def import_status(request, pk):
 @login_required
 @require_GET
 def import_errors(request, pk):
-    """The uploaded workbook with an added error column."""
+    """The uploaded workbook with an added error column: the roll as uploaded, so only for the
+    roles that see personal data."""
     batch = selectors.get_import_for_user(request.user, pk)
+    if not request.user.can(Cap.VIEW_PERSONAL_DATA):
+        raise PermissionDenied
     if not batch.errors:
         raise Http404
+    audit_access(request, AuditLog.Action.EXPORT, batch, {"rows": batch.rows, "what": "errors"})
     stem = batch.filename.rsplit(".", 1)[0]
     return attachment(exports.annotated_workbook(batch), f"{stem}-loi.xlsx", exports.XLSX)
 
@@ -553,6 +589,7 @@ def import_confirm(request, pk):
             union=batch.union,
             dry_run=False,
             by=request.user,
+            request=request,
         )
     services.member_import_enqueue(real)
     return redirect(real)

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from federation.models import PATH_SEGMENT
 from members import services as member_services
 from members.models import Member, TransferRequest
 from unions.models import Union
@@ -65,6 +66,7 @@ def cast(cast):
         member=cast.m_moving, to_union=cast.b, effective_on=datetime.date(2024, 9, 1), by=None
     )
     cast.mv_a = cast.m_a.movements.get()
+    cast.m_a2 = member(cast.a2, full_name="Mai Văn Sáu")  # beside A, for the "sibling" rows
     # Imports into union A by its chair: written, checked only (valid), and with an error.
     cast.imp_ok = _import(cast, "Phan Văn Tú,Nam,01/01/1980,066080001111,01/01/2005")
     cast.imp_dry = _import(cast, "Vũ Thị Mai,Nữ,02/02/1982,066182002222,01/01/2006", dry_run=True)
@@ -98,6 +100,13 @@ def _add_welfare(c):
     c.shelter_a = welfare_services.shelter_create(
         federation=c.fed, union=c.d1, member=c.m_a, total_cost=90_000_000, approved_on=datetime.date(2025, 1, 5),
         amount_union_funds=50_000_000, by=c.officer,
+    )  # fmt: skip
+    # Beside A and beside D1, for the "sibling" rows: an activity of A2, a shelter run by D2.
+    c.act_a2 = activity(federation=c.fed, union=c.a2, program="meal", title="Bữa cơm ca", held_on=day,
+                        person_times=20, by=c.admin)  # fmt: skip
+    c.shelter_b = welfare_services.shelter_create(
+        federation=c.fed, union=c.d2, member=c.m_b, total_cost=60_000_000, approved_on=datetime.date(2025, 1, 6),
+        amount_union_funds=30_000_000, by=c.admin,
     )  # fmt: skip
     c.fund_fed = welfare_services.fund_create(federation=c.fed, name="Quỹ Xã hội Công đoàn tỉnh", kind="social",
                                               by=c.admin)  # fmt: skip
@@ -203,6 +212,7 @@ MATRIX = [
     ("unions:edit", "officer", "GET", u("unions:edit", "a"), 200, None),
     ("unions:edit", "officer", "GET", u("unions:edit", "d1"), 403, None),
     ("unions:edit", "officer", "GET", u("unions:edit", "b"), 404, None),
+    ("unions:edit", "officer", "GET", u("unions:edit", "d2"), 404, None),
     ("unions:edit", "leader", "GET", u("unions:edit", "a"), 403, None),
     ("unions:edit", "chair_a", "GET", u("unions:edit", "a"), 403, None),
     ("unions:edit", "chair_a", "GET", u("unions:edit", "b"), 404, None),
@@ -219,9 +229,17 @@ MATRIX = [
     ("members:list", "officer", "GET", u("members:list"), 200, None),
     ("members:list", "chair_a", "GET", u("members:list"), 200, None),
     ("members:list", "officer", "GET", q("members:list", lambda c: f"?union={c.a.pk}"), 200, None),
+    ("members:list", "chair_a", "GET", q("members:list", lambda c: f"?union={c.a.pk}"), 200, None),
     ("members:list", "officer", "GET", q("members:list", lambda c: f"?union={c.b.pk}"), 404, None),
     ("members:list", "chair_a", "GET", q("members:list", lambda c: f"?union={c.a2.pk}"), 404, None),
     ("members:list", "other_admin", "GET", q("members:list", lambda c: f"?union={c.a.pk}"), 404, None),
+    # finding a member by citizen ID (posted: the number stays out of addresses and logs)
+    ("members:lookup", "anon", "POST", u("members:lookup"), 302, "cid-m_a"),
+    ("members:lookup", "chair_a", "GET", u("members:lookup"), 405, None),
+    ("members:lookup", "chair_a", "POST", u("members:lookup"), 302, "cid-m_a"),
+    ("members:lookup", "officer", "POST", u("members:lookup"), 302, "cid-m_a"),
+    ("members:lookup", "admin", "POST", u("members:lookup"), 302, "cid-m_b"),
+    ("members:lookup", "leader", "POST", u("members:lookup"), 403, "cid-m_a"),
     # a member's page
     ("members:detail", "anon", "GET", u("members:detail", "m_a"), 302, None),
     ("members:detail", "admin", "GET", u("members:detail", "m_a"), 200, None),
@@ -231,6 +249,7 @@ MATRIX = [
     ("members:detail", "chair_a", "GET", u("members:detail", "m_a"), 200, None),
     ("members:detail", "officer", "GET", u("members:detail", "m_b"), 404, None),
     ("members:detail", "chair_a", "GET", u("members:detail", "m_b"), 404, None),
+    ("members:detail", "chair_a", "GET", u("members:detail", "m_a2"), 404, None),
     ("members:detail", "chair_b", "GET", u("members:detail", "m_a"), 404, None),
     ("members:detail", "other_admin", "GET", u("members:detail", "m_a"), 404, None),
     ("members:detail", "admin", "GET", u("members:detail", "m_x"), 404, None),
@@ -258,6 +277,7 @@ MATRIX = [
     ("members:edit", "chair_a", "GET", u("members:edit", "m_a"), 200, None),
     ("members:edit", "leader", "GET", u("members:edit", "m_a"), 403, None),
     ("members:edit", "chair_a", "GET", u("members:edit", "m_b"), 404, None),
+    ("members:edit", "chair_a", "GET", u("members:edit", "m_a2"), 404, None),
     ("members:edit", "officer", "GET", u("members:edit", "m_b"), 404, None),
     ("members:edit", "other_admin", "GET", u("members:edit", "m_a"), 404, None),
     ("members:edit", "chair_a", "POST", u("members:edit", "m_a"), 302, "m-edit"),
@@ -380,6 +400,7 @@ MATRIX = [
     ("members:import_errors", "chair_a", "GET", u("members:import_errors", "imp_ok"), 404, None),
     ("members:import_errors", "officer", "GET", u("members:import_errors", "imp_bad"), 200, None),
     ("members:import_errors", "chair_b", "GET", u("members:import_errors", "imp_bad"), 404, None),
+    ("members:import_errors", "leader", "GET", u("members:import_errors", "imp_bad"), 403, None),
     ("members:import_confirm", "chair_a", "POST", u("members:import_confirm", "imp_dry"), 302, None),
     ("members:import_confirm", "leader", "POST", u("members:import_confirm", "imp_dry"), 403, None),
     ("members:import_confirm", "chair_b", "POST", u("members:import_confirm", "imp_dry"), 404, None),
@@ -394,10 +415,20 @@ MATRIX = [
     ("member-list", "chair_a", "POST", u("member-list"), 201, "api-member"),
     ("member-list", "leader", "POST", u("member-list"), 403, "api-member"),
     ("member-list", "chair_b", "POST", u("member-list"), 400, "api-member"),
+    ("member-lookup", "anon", "POST", u("member-lookup"), 401, "cid-m_a"),
+    ("member-lookup", "chair_a", "GET", u("member-lookup"), 405, None),
+    ("member-lookup", "chair_a", "POST", u("member-lookup"), 200, "cid-m_a"),
+    ("member-lookup", "staff", "POST", u("member-lookup"), 200, "cid-m_b"),
+    ("member-lookup", "chair_a", "POST", u("member-lookup"), 404, "cid-m_b"),
+    ("member-lookup", "officer", "POST", u("member-lookup"), 404, "cid-m_b"),
+    ("member-lookup", "other_admin", "POST", u("member-lookup"), 404, "cid-m_a"),
+    ("member-lookup", "admin", "POST", u("member-lookup"), 404, "cid-m_x"),
+    ("member-lookup", "leader", "POST", u("member-lookup"), 403, "cid-m_a"),
     ("member-detail", "anon", "GET", u("member-detail", "m_a"), 401, None),
     ("member-detail", "chair_a", "GET", u("member-detail", "m_a"), 200, None),
     ("member-detail", "leader", "GET", u("member-detail", "m_a"), 200, None),
     ("member-detail", "chair_a", "GET", u("member-detail", "m_b"), 404, None),
+    ("member-detail", "chair_a", "GET", u("member-detail", "m_a2"), 404, None),
     ("member-detail", "other_admin", "GET", u("member-detail", "m_a"), 404, None),
     ("member-detail", "chair_a", "PATCH", u("member-detail", "m_a"), 200, "api-member-edit"),
     ("member-detail", "leader", "PATCH", u("member-detail", "m_a"), 403, "api-member-edit"),
@@ -435,6 +466,7 @@ MATRIX = [
     ("welfare:overview", "officer", "GET", u("welfare:overview"), 200, None),
     ("welfare:overview", "chair_a", "GET", u("welfare:overview"), 200, None),
     ("welfare:overview", "officer", "GET", q("welfare:overview", lambda c: f"?union={c.a.pk}"), 200, None),
+    ("welfare:overview", "chair_a", "GET", q("welfare:overview", lambda c: f"?union={c.a.pk}"), 200, None),
     ("welfare:overview", "officer", "GET", q("welfare:overview", lambda c: f"?union={c.b.pk}"), 404, None),
     ("welfare:overview", "chair_a", "GET", q("welfare:overview", lambda c: f"?union={c.a2.pk}"), 404, None),
     ("welfare:overview", "other_admin", "GET", q("welfare:overview", lambda c: f"?union={c.a.pk}"), 404, None),
@@ -459,6 +491,7 @@ MATRIX = [
     ("welfare:activity_detail", "chair_a", "GET", u("welfare:activity_detail", "act_a"), 200, None),
     ("welfare:activity_detail", "chair_a", "GET", u("welfare:activity_detail", "act_fed"), 404, None),
     ("welfare:activity_detail", "officer", "GET", u("welfare:activity_detail", "act_b"), 404, None),
+    ("welfare:activity_detail", "chair_a", "GET", u("welfare:activity_detail", "act_a2"), 404, None),
     ("welfare:activity_detail", "chair_b", "GET", u("welfare:activity_detail", "act_a"), 404, None),
     ("welfare:activity_detail", "other_admin", "GET", u("welfare:activity_detail", "act_a"), 404, None),
     ("welfare:activity_detail", "admin", "GET", u("welfare:activity_detail", "act_x"), 404, None),
@@ -511,6 +544,7 @@ MATRIX = [
     ("welfare:shelter_detail", "officer", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
     ("welfare:shelter_detail", "chair_a", "GET", u("welfare:shelter_detail", "shelter_a"), 200, None),
     ("welfare:shelter_detail", "chair_b", "GET", u("welfare:shelter_detail", "shelter_a"), 404, None),
+    ("welfare:shelter_detail", "officer", "GET", u("welfare:shelter_detail", "shelter_b"), 404, None),
     ("welfare:shelter_detail", "other_admin", "GET", u("welfare:shelter_detail", "shelter_a"), 404, None),
     ("welfare:shelter_edit", "anon", "GET", u("welfare:shelter_edit", "shelter_a"), 302, None),
     ("welfare:shelter_edit", "officer", "GET", u("welfare:shelter_edit", "shelter_a"), 200, None),
@@ -579,6 +613,7 @@ MATRIX = [
     ("activity-detail", "leader", "GET", u("activity-detail", "act_a"), 200, None),
     ("activity-detail", "chair_a", "GET", u("activity-detail", "act_fed"), 404, None),
     ("activity-detail", "chair_b", "GET", u("activity-detail", "act_a"), 404, None),
+    ("activity-detail", "chair_a", "GET", u("activity-detail", "act_a2"), 404, None),
     ("activity-detail", "other_admin", "GET", u("activity-detail", "act_a"), 404, None),
     ("activity-detail", "chair_a", "PATCH", u("activity-detail", "act_a"), 200, "api-activity-edit"),
     ("activity-detail", "leader", "PATCH", u("activity-detail", "act_a"), 403, "api-activity-edit"),
@@ -604,6 +639,7 @@ MATRIX = [
     ("shelter-detail", "chair_a", "GET", u("shelter-detail", "shelter_a"), 200, None),
     ("shelter-detail", "leader", "GET", u("shelter-detail", "shelter_a"), 200, None),
     ("shelter-detail", "chair_b", "GET", u("shelter-detail", "shelter_a"), 404, None),
+    ("shelter-detail", "officer", "GET", u("shelter-detail", "shelter_b"), 404, None),
     ("shelter-detail", "other_admin", "GET", u("shelter-detail", "shelter_a"), 404, None),
     ("shelter-detail", "officer", "PATCH", u("shelter-detail", "shelter_a"), 200, "api-shelter-edit"),
     ("shelter-detail", "chair_a", "PATCH", u("shelter-detail", "shelter_a"), 403, "api-shelter-edit"),
@@ -657,7 +693,10 @@ MATRIX = [
 ]
 
 # The reports app's rows live beside its tests, one module per area.
-REPORT_ROWS = (access_targets, access_returns, access_dashboard, access_reorg_api, access_reorg_views)
+from .federation import access_accounts, access_audit  # noqa: E402
+
+REPORT_ROWS = (access_targets, access_returns, access_dashboard, access_reorg_api, access_reorg_views, access_accounts,
+               access_audit)  # fmt: skip
 for _module in REPORT_ROWS:
     MATRIX += _module.ROWS
 
@@ -690,6 +729,8 @@ def _payload(cast, kind):
         return {**UNION_PAYLOAD, "parent": "H01" if kind == "api-d1" else "H02"}
     if kind == "api-edit":
         return {"worker_count": 41}
+    if isinstance(kind, str) and kind.startswith("cid-"):
+        return {"citizen_id": getattr(cast, kind.removeprefix("cid-")).citizen_id}
     member_payloads = {
         "m-admit": MEMBER_PAYLOAD,
         "m-edit": {
@@ -830,6 +871,20 @@ def test_access(request, cast, name, who, method, url, expected, payload):
         hidden = Union.objects.exclude(pk__in=Union.objects.visible_to(getattr(cast, who)))
         body = response.content.decode()
         assert not [u.name for u in hidden if u.name in body or u.code in body.split('"')]
+    if expected in (401, 403, 404) or (who == "anon" and expected == 302):
+        assert_no_personal_data(response, None if who == "anon" else getattr(cast, who))
+
+
+def assert_no_personal_data(response, user):
+    """A refused request shows no citizen ID of anyone, and no name of a member the user may not
+    see (every member, for an anonymous visitor)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode("utf-8", "replace")
+    members = Member.objects.all()
+    hidden = members if user is None else members.exclude(pk__in=Member.objects.visible_to(user))
+    leaks = [cid for cid in members.values_list("citizen_id", flat=True) if cid in body]
+    leaks += [name for name in hidden.values_list("full_name", flat=True) if name in body]
+    assert leaks == [], leaks
 
 
 def _url_names(patterns, namespace=""):
@@ -881,3 +936,155 @@ def test_matrix_covers_welfare_reads_and_writes_for_every_role_kind():
     writes |= {"shelter-advance", "fund-list", "fund-contribute", "fund-pay", "occasion-list"}
     for name in writes:
         assert 403 in by_name[name], name
+
+
+# --- nothing is created in, or moved into, a unit outside the user's scope -----------------------
+
+
+def _with(kind, **changes):
+    """A payload of `_payload` with some fields changed (values may be made from the cast)."""
+    return lambda c: {**_payload(c, kind), **{k: v(c) if callable(v) else v for k, v in changes.items()}}
+
+
+def _inside(unit):
+    """What lies in `unit`: its members, welfare records, units below it and targets."""
+    from reports.models import Target
+
+    return (
+        sorted(Member.objects.filter(union=unit).values_list("pk", flat=True)),
+        sorted(Activity.objects.filter(union=unit).values_list("pk", flat=True)),
+        sorted(Shelter.objects.filter(union=unit).values_list("pk", flat=True)),
+        sorted(Fund.objects.filter(union=unit).values_list("pk", flat=True)),
+        sorted(Union.objects.filter(path__startswith=unit.path).values_list("pk", "path")),
+        sorted(Target.objects.filter(union=unit).values_list("pk", "value")),
+    )
+
+
+def _pk(attr):
+    return lambda c: getattr(c, attr).pk
+
+
+# (url name, who, method, url(cast), payload(cast), expected status, the out-of-scope unit).
+# 404: the unit is named in the address; 400 / 200 (the form again, with an error): it is named
+# in the body; 200 / 302 for a field that cannot be changed there (the union of a member, the
+# parent of a unit), which is left as it was.
+# fmt: off
+INTO_OUT_OF_SCOPE = [
+    ("members:admit", "officer", "POST", u("members:admit"), _with("m-admit", union=_pk("b")), 200, "b"),
+    ("members:admit", "chair_a", "POST", q("members:admit", lambda c: f"?union={c.a2.pk}"), _with("m-admit"), 404,
+     "a2"),
+    ("members:admit", "admin", "POST", q("members:admit", lambda c: f"?union={c.x.pk}"), _with("m-admit"), 404, "x"),
+    ("members:readmit", "chair_a", "POST", u("members:readmit", "m_left"), _with("m-readmit", union=_pk("b")), 200,
+     "b"),
+    ("members:transfer_accept", "chair_a", "POST", u("members:transfer_accept", "t_ab"), lambda c: {}, 404, "b"),
+    ("members:transfer_accept", "officer", "POST", u("members:transfer_accept", "t_ab"), lambda c: {}, 404, "b"),
+    ("member-list", "chair_a", "POST", u("member-list"), _with("api-member", union="B"), 400, "b"),
+    ("member-list", "officer", "POST", u("member-list"), _with("api-member", union="E1"), 400, "e1"),
+    ("member-detail", "chair_a", "PATCH", u("member-detail", "m_a"), lambda c: {"union": "B"}, 200, "b"),
+    ("welfare:activity_create", "chair_a", "POST", u("welfare:activity_create"),
+     _with("w-activity-a", organizer=_pk("a2")), 200, "a2"),
+    ("welfare:activity_create", "officer", "POST", u("welfare:activity_create"),
+     _with("w-activity-a", organizer=_pk("b")), 200, "b"),
+    ("welfare:shelter_create", "officer", "POST", u("welfare:shelter_create"), _with("w-shelter", organizer=_pk("d2")),
+     200, "d2"),
+    ("welfare:fund_create", "chair_a", "POST", u("welfare:fund_create"), _with("w-fund-a", organizer=_pk("b")), 200,
+     "b"),
+    ("activity-list", "chair_a", "POST", u("activity-list"), _with("api-activity", union="B"), 400, "b"),
+    ("activity-list", "officer", "POST", u("activity-list"), _with("api-activity", union="G0"), 400, "g0"),
+    ("shelter-list", "officer", "POST", u("shelter-list"), _with("api-shelter", union="H02"), 400, "d2"),
+    ("fund-list", "chair_a", "POST", u("fund-list"), _with("api-fund", union="A2"), 400, "a2"),
+    ("unions:create", "officer", "POST", u("unions:create"), lambda c: form_payload(parent=c.d2), 200, "d2"),
+    ("unions:create", "officer", "POST", q("unions:create", lambda c: f"?parent={c.edu.pk}"),
+     lambda c: form_payload(parent=c.edu), 404, "edu"),
+    ("unions:create", "admin", "POST", q("unions:create", lambda c: f"?parent={c.x1.pk}"),
+     lambda c: form_payload(parent=c.x1), 404, "x1"),
+    ("unions:edit", "officer", "POST", u("unions:edit", "a"), _with("edit", parent=_pk("d2")), 302, "d2"),
+    ("union-list", "officer", "POST", u("union-list"), _with("api-d2"), 400, "d2"),
+    ("union-list", "officer", "POST", u("union-list"), lambda c: {**UNION_PAYLOAD, "parent": "N01"}, 400, "edu"),
+    ("union-detail", "officer", "PATCH", u("union-detail", "a"), lambda c: {"parent": "H02"}, 200, "d2"),
+    ("reports:target_create", "officer", "POST", q("reports:target_create", lambda c: f"?union={c.b.pk}"),
+     _with("tg-create-b"), 404, "b"),
+    ("reports:target_allocate", "officer", "POST", q("reports:target_allocate", lambda c: f"?parent={c.d2.pk}"),
+     _with("tg-alloc-d2"), 404, "b"),
+    ("target-list", "officer", "POST", u("target-list"), _with("api-tg-b"), 404, "b"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "method", "url", "payload", "expected", "target"),
+    INTO_OUT_OF_SCOPE,
+    ids=[f"{row[0]}-{row[1]}-{row[6]}-{i}" for i, row in enumerate(INTO_OUT_OF_SCOPE)],
+)
+def test_nothing_goes_into_a_unit_outside_the_scope(cast, name, who, method, url, payload, expected, target):
+    user, unit = getattr(cast, who), getattr(cast, target)
+    assert not Union.objects.visible_to(user).filter(pk=unit.pk).exists()
+    client = client_for(user)
+    before, before_all = _inside(unit), _snapshot()
+    response = _request(client, method, url(cast), payload(cast), name.startswith(API_PREFIXES))
+    assert response.status_code == expected, response.content[:500]
+    assert _inside(unit) == before
+    if expected != 302:
+        assert _snapshot() == before_all
+    if expected == 200 and not name.startswith(API_PREFIXES):
+        assert response.context["form"].errors  # the form again, saying why
+
+
+# --- every scoped page is tried at every place an object can stand -------------------------------
+
+LOCATIONS = {"own", "child", "sibling", "other district", "other federation"}
+# The object a URL is about: its model, by URL name (the address's pk), and how to get its unit.
+OBJECT_URLS = {
+    "unions:detail": Union, "unions:edit": Union, "unions:children": Union, "union-detail": Union,
+    "reports:unit": Union,
+    "members:detail": Member, "members:edit": Member, "member-detail": Member,
+    "welfare:activity_detail": Activity, "activity-detail": Activity,
+    "welfare:shelter_detail": Shelter, "shelter-detail": Shelter,
+}  # fmt: skip
+# Lists narrowed to one unit by `?union=<pk>`.
+UNIT_FILTERED = {"members:list", "welfare:overview"}
+
+
+def _location(user, path: str) -> str:
+    """Where a unit (by its path) stands for `user`: its own unit, below it, beside it (same
+    parent), elsewhere in its federation, or in another federation."""
+    own = user.scope_path
+    if path == own:
+        return "own"
+    if path.startswith(own):
+        return "child"
+    if path[:PATH_SEGMENT] != own[:PATH_SEGMENT]:
+        return "other federation"
+    return "sibling" if path[:-PATH_SEGMENT] == own[:-PATH_SEGMENT] else "other district"
+
+
+def _object_path(cast, name, url):
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import resolve
+
+    parts = urlsplit(url)
+    if name in UNIT_FILTERED:
+        union = parse_qs(parts.query).get("union")
+        return Union.objects.get(pk=union[0]).path if union else None
+    pk = resolve(parts.path).kwargs.get("pk")
+    if pk is None:
+        return None
+    obj = OBJECT_URLS[name].objects.get(pk=pk)
+    if isinstance(obj, Union):
+        return obj.path
+    if isinstance(obj, Member):
+        return obj.union.path
+    return obj.union.path if obj.union_id else obj.federation.path
+
+
+def test_every_scoped_page_is_tried_at_every_location(cast):
+    seen: dict[str, set[str]] = {name: set() for name in (*OBJECT_URLS, *UNIT_FILTERED)}
+    for name, who, _method, url, _expected, _payload in MATRIX:
+        if name not in seen or who == "anon":
+            continue
+        path = _object_path(cast, name, url(cast))
+        if path is not None:
+            seen[name].add(_location(getattr(cast, who), path))
+    missing = {name: sorted(LOCATIONS - places) for name, places in seen.items() if LOCATIONS - places}
+    assert missing == {}, str(missing)

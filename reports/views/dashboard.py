@@ -27,6 +27,7 @@ from unions.selectors import default_federation_for_user, get_union_for_user
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
 from ..completeness import completeness
+from ..composition import member_composition
 from ..exports import XLSX, achievement_filename, achievement_xlsx
 from ..forms.dashboard import DashboardForm, Params
 from ..measures import series
@@ -290,6 +291,7 @@ def _page(request, federation: Federation, union: Union | None):
         "crumbs": _crumbs(user, federation, union),
         "structure_label": Structure(params.structure).label,
         "export_query": urlencode({**({"unit": union.pk} if union else {}), **dict(form.shown_data(params))}),
+        "composition": member_composition(federation=federation, union=union),
     }
     return render(request, "reports/dashboard/dashboard.html", ctx)
 

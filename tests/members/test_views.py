@@ -365,13 +365,16 @@ def test_search_without_diacritics_finds_vietnamese_names(roll_cast):
     assert "Trần Thị Bình" not in text(response)
 
 
-def test_search_by_citizen_id(roll_cast):
+def test_find_by_citizen_id_is_posted_not_searched(roll_cast):
+    """A citizen ID is looked up by the posted form (tests/members/test_personal_data.py); in the
+    search address it is refused and the list is left whole."""
     c = roll_cast
     client = client_for(c.admin)
-    whole = client.get(reverse("members:list"), {"q": "066.195.004.321"})
-    assert [m.pk for m in whole.context["page"].object_list] == [c.m_b.pk]
-    end = client.get(reverse("members:list"), {"q": "1234"})
-    assert [m.pk for m in end.context["page"].object_list] == [c.m_a.pk]
+    found = client.post(reverse("members:lookup"), {"citizen_id": "066.195.004.321"})
+    assert found.status_code == 302 and found.url == c.m_b.get_absolute_url()
+    refused = client.get(reverse("members:list"), {"q": "1234"})
+    assert "q" in refused.context["form"].errors
+    assert refused.context["page"].paginator.count == 2
 
 
 def test_members_are_listed_by_given_name_in_vietnamese_order(cast):
