@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-ldld-2025
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser lint format bench messages install clean
+.PHONY: run test test-browser fuzz audit lint format bench messages install clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -32,6 +32,18 @@ test: install
 # Chromium through Playwright (Debian's /usr/bin/chromium).
 test-browser: install
 	RUN_BROWSER_TESTS=1 $(PY) -m pytest tests/browser -m browser -p no:xdist $(PYTEST_ARGS)
+
+# Schemathesis against /api/schema/ once per role and anonymously (tests/fuzz/run_api_fuzz.py), on a
+# scratch database beside DATABASE_URL's (an SQLite file without it), dropped afterwards.
+FUZZ_ARGS ?=
+fuzz: install
+	$(PY) tests/fuzz/run_api_fuzz.py $(FUZZ_ARGS)
+
+# Known vulnerabilities of the pinned requirements (PyPI's advisories); accepted ones by id in AUDIT_IGNORE.
+AUDIT_IGNORE ?=
+audit: install
+	$(VENV)/bin/pip-audit --requirement requirements.txt --no-deps --disable-pip --vulnerability-service pypi \
+		--progress-spinner off $(addprefix --ignore-vuln ,$(AUDIT_IGNORE))
 
 lint: install
 	$(VENV)/bin/ruff check .

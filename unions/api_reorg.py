@@ -242,6 +242,7 @@ class ReorganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     serializer_class = ReorganizationSerializer
     filterset_fields = ["status"]
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     def get_queryset(self):

@@ -29,7 +29,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from federation.models import Cap
+from federation.models import AuditLog, Cap
+from federation.services import audit_access, query_filters
 from federation.text import fold
 from members.api import as_api_error
 from members.models import Member, MemberStatus
@@ -368,6 +369,7 @@ class ActivityViewSet(
     """Welfare activities (Tet care, Trade Union Meals, check-ups...). Nothing is deleted."""
 
     serializer_class = ActivitySerializer
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     filterset_class = ActivityFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     model = Activity
@@ -431,6 +433,8 @@ class ActivityViewSet(
     @action(detail=False, methods=["get"], renderer_classes=XLSX_RENDERERS)
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
+        details = {"filters": query_filters(request.query_params, search="search"), "rows": queryset.count()}
+        audit_access(request, AuditLog.Action.EXPORT, Activity, details)
         return _xlsx_response(exports.activities_xlsx(queryset), "welfare-activities")
 
 
@@ -508,7 +512,10 @@ class ShelterFilter(filters.FilterSet):
     under = filters.CharFilter(
         method="filter_under", label=_("Code of a unit: shelters run in its subtree or for its members")
     )
-    year = filters.NumberFilter(field_name="approved_on", lookup_expr="year", label=_("Year of approval"))
+    year = filters.NumberFilter(
+        field_name="approved_on", lookup_expr="year", label=_("Year of approval"),
+        min_value=1, max_value=9999, decimal_places=0,
+    )  # fmt: skip
 
     class Meta:
         model = Shelter
@@ -552,6 +559,7 @@ class ShelterViewSet(
     """Union Shelters (Mái ấm Công đoàn): approved → building → handed over, or cancelled."""
 
     serializer_class = ShelterSerializer
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     filterset_class = ShelterFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     model = Shelter
@@ -594,6 +602,8 @@ class ShelterViewSet(
     @action(detail=False, methods=["get"], renderer_classes=XLSX_RENDERERS)
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
+        details = {"filters": query_filters(request.query_params, search="search"), "rows": queryset.count()}
+        audit_access(request, AuditLog.Action.EXPORT, Shelter, details)
         content = exports.shelters_xlsx(queryset, personal_data=request.user.can(Cap.VIEW_PERSONAL_DATA))
         return _xlsx_response(content, "union-shelters")
 
@@ -647,6 +657,11 @@ class ContributeSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=255, help_text=_("Who contributed, or who received the payout.")
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    submission = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_("Any new UUID per entry: the same request sent again records the entry once (returns it)."),
+    )
 
 
 class PaySerializer(ContributeSerializer):
@@ -668,6 +683,7 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     """Funds: contributions in, payouts out, a balance that cannot go below zero."""
 
     serializer_class = FundSerializer
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     filterset_class = FundFilter
 
     def get_queryset(self):
@@ -823,7 +839,10 @@ class WelfareTotalsViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[TotalsQuerySerializer],
-        responses=WelfareTotalsSerializer,
+        responses={
+            200: WelfareTotalsSerializer,
+            404: OpenApiResponse(description="No such unit among those the caller may see"),
+        },
         summary="Welfare totals by program for a unit's subtree and a period",
     )
     def list(self, request):

@@ -9,7 +9,7 @@ subtree answers 404 as if it did not exist. Wrong parameters answer 400 saying w
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -167,12 +167,15 @@ def _standing(unit) -> dict:
 # --- the resource --------------------------------------------------------------------------------
 
 
+UNIT_MISSING = OpenApiResponse(description="No such unit among those the caller may see")
+
+
 class ReportViewSet(viewsets.ViewSet):
     """Reports on a unit of the caller's subtree, computed in SQL (a fixed number of queries)."""
 
     @extend_schema(
         parameters=[AchievementQuerySerializer],
-        responses=AchievementSerializer,
+        responses={200: AchievementSerializer, 404: UNIT_MISSING},
         summary="A unit's achievement of its targets for a year (and its children's with children=1)",
         description=(
             "The JSON of `manage.py achievement --json`, each row with `expected` (the target to date, "
@@ -214,7 +217,7 @@ class ReportViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[CompletenessQuerySerializer],
-        responses=CompletenessSerializer,
+        responses={200: CompletenessSerializer, 404: UNIT_MISSING},
         summary="Who owes a quarter's return under a unit, who reported (on time or late) and who did not",
         description=(
             "Tallies of the grassroots unions under the unit that owe the quarter's return, and the lists of "

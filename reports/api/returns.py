@@ -138,6 +138,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -301,6 +302,8 @@ class QuarterViewSet(viewsets.GenericViewSet):
 
     def _federation(self, request) -> Federation:
         code = request.query_params.get("federation", "").strip()
+        if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+            raise Http404
         if code:
             federation = Federation.objects.visible_to(request.user).filter(code__iexact=code).first()
             if federation is None:
@@ -332,7 +335,7 @@ class QuarterViewSet(viewsets.GenericViewSet):
             raise exceptions.PermissionDenied
         year_text = request.query_params.get("year", "")
         if year_text:
-            if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+            if not (year_text.isascii() and year_text.isdigit()) or not 2000 <= int(year_text) <= 2100:
                 raise serializers.ValidationError({"year": [_("Enter a year between 2000 and 2100.")]})
             year = int(year_text)
         else:

@@ -74,6 +74,8 @@ def resolve_unit(user, code: str) -> tuple[Federation, Union | None]:
     or a union's code within its federation. An unknown code and one outside the caller's scope
     answer alike: 404."""
     code = " ".join(str(code or "").split()).upper()
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        raise Http404
     federations = _units_of(user)
     federation = federations.filter(code__iexact=code).first()
     if federation is not None:
@@ -248,6 +250,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
+    lookup_value_regex = "[0-9]+"  # the selectors look the id up as given: anything else is 404
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -334,7 +337,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if not selectors.unit_visible(user, federation, union):
             raise Http404
         year = request.query_params.get("year", "")
-        if year and not (year.isdigit() and services.MIN_YEAR <= int(year) <= services.MAX_YEAR):
+        if year and not (year.isascii() and year.isdigit() and services.MIN_YEAR <= int(year) <= services.MAX_YEAR):
             raise serializers.ValidationError({"year": [_("Enter a year between 2000 and 2100.")]})
         year = int(year) if year else report_year(federation, timezone.localdate())
         rows = [
