@@ -18,7 +18,7 @@ ACCESS_ACTIONS = (AuditLog.Action.VIEW, AuditLog.Action.EXPORT, AuditLog.Action.
 class HistoryLine:
     name: str
     label: str
-    before: str
+    before: str | None  # None: a value recorded on its own, not a change
     after: str
 
 
@@ -42,26 +42,34 @@ def object_history(obj, *, limit: int = 50, hide: frozenset[str] = frozenset()) 
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
-    model = type(obj)
-    return [
-        HistoryEntry(
-            entry=e,
-            actor=e.actor_name or _("System"),
-            actor_full_name=e.actor.full_name if e.actor is not None else "",
-            lines=[
-                HistoryLine(name, _label(model, name), _show(model, name, pair[0]), _show(model, name, pair[1]))
-                for name, pair in e.changes.items()
-                if isinstance(pair, list) and len(pair) == 2 and name not in hide
-            ],
-        )
-        for e in entries
-    ]
+    return describe_entries(entries, hide=hide)
+
+
+def describe_entries(entries, *, hide: frozenset[str] = frozenset(), values: bool = False) -> list[HistoryEntry]:
+    """Audit entries as people read them. Changes are "before → after" pairs; with `values`,
+    the other things an entry records (rows exported, filters) come as lines with no "before"."""
+    described = []
+    for e in entries:
+        model = e.content_type.model_class()
+        lines = []
+        for name, value in e.changes.items():
+            if name in hide:
+                continue
+            if isinstance(value, list) and len(value) == 2:
+                before, after = _show(model, name, value[0]), _show(model, name, value[1])
+                lines.append(HistoryLine(name, _label(model, name), before, after))
+            elif values:
+                lines.append(HistoryLine(name, _label(model, name), None, _show(model, name, value)))
+        actor_full_name = e.actor.full_name if e.actor is not None else ""
+        described.append(HistoryEntry(entry=e, actor=e.actor_name or _("System"), lines=lines,
+                                      actor_full_name=actor_full_name))  # fmt: skip
+    return described
 
 
 def _label(model, name: str) -> str:
     try:
         field = model._meta.get_field(name)
-    except FieldDoesNotExist:
+    except (FieldDoesNotExist, AttributeError):  # AttributeError: a model no longer installed
         return capfirst(name.replace("_", " "))
     # A reverse relation (a count of linked rows) has no verbose name of its own.
     label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
@@ -73,14 +81,16 @@ def _show(model, name: str, value) -> str:
         return "—"
     try:
         field = model._meta.get_field(name)
-    except FieldDoesNotExist:
+    except (FieldDoesNotExist, AttributeError):
         field = None
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if isinstance(value, int):
-        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return formats.number_format(int(value), force_grouping=True)
+    if isinstance(value, float):
+        return formats.number_format(value, 2, force_grouping=True)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from .models import AuditLog, Cap, User
+from .selectors import describe_entries
 
 PAGE_SIZE = 50
 # The kinds of records the trail is about, as the filter offers them.
@@ -33,9 +34,9 @@ AUDITED_MODELS = (
 class AuditFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     action = forms.ChoiceField(label=_("Action"), required=False)
-    kind = forms.ChoiceField(label=_("Record"), required=False)
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("To"), required=False)
+    kind = forms.ChoiceField(label=_("Kind of object"), required=False)
+    start = forms.DateField(label=_("From date"), required=False)
+    end = forms.DateField(label=_("To date"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,18 +57,6 @@ def _model(app_label: str, name: str):
         return apps.get_model(app_label, name)
     except LookupError:
         return None
-
-
-def _details(entry: AuditLog) -> str:
-    """The entry's changes as one line: "name: before → after; rows: 12"."""
-    parts = []
-    for name, value in entry.changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            before, after = ("—" if v is None or v == "" else v for v in value)
-            parts.append(f"{name}: {after}" if value[0] in (None, "") else f"{name}: {before} → {after}")
-        else:
-            parts.append(f"{name}: {value}")
-    return "; ".join(parts)
 
 
 @login_required
@@ -97,6 +86,5 @@ def audit_trail(request):
             next_day = data["end"] + datetime.timedelta(days=1)
             entries = entries.filter(at__lt=datetime.datetime.combine(next_day, datetime.time(), zone))
     page = Paginator(entries.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    for entry in page.object_list:
-        entry.details = _details(entry)
-    return render(request, "federation/audit.html", {"form": form, "page": page})
+    items = describe_entries(page.object_list, values=True)
+    return render(request, "federation/audit.html", {"form": form, "page": page, "items": items})
