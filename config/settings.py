@@ -198,6 +198,9 @@ JOB_HEARTBEAT_SECONDS = float(env_str("JOB_HEARTBEAT_SECONDS", "5"))
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 10 * 60)
+# A roll export of more rows is prepared by a job (members.RollExport); its file is kept this long.
+ROLL_EXPORT_INLINE_ROWS = env_int("ROLL_EXPORT_INLINE_ROWS", 5000)
+ROLL_EXPORT_KEEP_DAYS = env_int("ROLL_EXPORT_KEEP_DAYS", 7)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -333,6 +336,6 @@ CELERY_BEAT_SCHEDULE = {
     "send-return-reminders": {"task": "reports.tasks.send_return_reminders", "schedule": crontab(hour=7, minute=0)},
     # Keep the leadership's dashboard figures computed (reports/cache.py).
     "warm-dashboards": {"task": "reports.tasks.warm_dashboards", "schedule": 10 * 60},
-    # Re-run import jobs whose worker died, re-send those the broker lost.
+    # Re-run import and export jobs whose worker died, re-send those the broker lost, delete old export files.
     "reconcile-import-jobs": {"task": "members.tasks.reconcile_import_jobs", "schedule": 60},
 }

@@ -85,6 +85,20 @@ def roll_xlsx(queryset, *, title: str = "") -> bytes:
     return buffer.getvalue()
 
 
+def roll_file(queryset, *, unit, fmt: str) -> tuple[bytes, str, str]:
+    """The roll of `unit` (None: everyone's) as it is downloaded: (content, file name, type)."""
+    from django.utils import timezone
+
+    stem = f"doan-vien-{(unit.code if unit else 'all').lower()}-{timezone.localdate():%Y%m%d}"
+    if fmt == "csv":
+        return roll_csv(queryset), f"{stem}.csv", "text/csv; charset=utf-8"
+    title = _("Members of %(unit)s on %(day)s") % {
+        "unit": unit.name if unit else "",
+        "day": timezone.localdate().strftime("%d/%m/%Y"),
+    }
+    return roll_xlsx(queryset, title=title), f"{stem}.xlsx", XLSX
+
+
 def template_xlsx() -> bytes:
     """The empty import template, with a sample row and a sheet of instructions."""
     buffer = io.BytesIO()

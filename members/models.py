@@ -346,3 +346,61 @@ class MemberImport(models.Model):
 
     def get_absolute_url(self):
         return reverse("members:import_detail", args=[self.pk])
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class RollExportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The user's own exports only: a file holds personal data."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+class RollExport(models.Model):
+    """A roll export too large to build within a request: a job that owns its state like an
+    import (members.services.roll_export_run), and the file it made."""
+
+    federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The requester's scope when asked: the file never holds a member outside it.
+    scope_path = models.CharField(max_length=255)
+    params = models.JSONField(default=dict, blank=True, help_text="the list's filters and the format")
+    status = models.CharField(_("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="runs started (JOB_MAX_ATTEMPTS at most)")
+    queued_at = models.DateTimeField(default=timezone.now, help_text="when the job was last sent to the queue")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life of the run")
+    rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RollExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member export")
+        verbose_name_plural = _("member exports")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="roll_export_pending_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filename or self.params.get('format', '')} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("members:roll_export", args=[self.pk])
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

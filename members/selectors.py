@@ -223,3 +223,50 @@ def outgoing_transfers(user):
         .select_related("member", "from_union", "to_union")
         .order_by("requested_at")
     )
+
+
+def filter_roll(user, params):
+    """The member list's members for its query `params` (a QueryDict or a dict), within the
+    user's scope: (members, form, scope union, personal, unions). Shared by the list, its
+    download and the export job, so all three hold the same rows."""
+    from django.utils.translation import gettext as _
+
+    from unions.selectors import filter_unions
+
+    from .forms import MemberFilterForm
+
+    union_pk = str(params.get("union", "") or "")
+    scope_union = get_union_for_user(user, int(union_pk)) if union_pk.isdigit() else None
+    personal = user.can(Cap.VIEW_PERSONAL_DATA)
+    unions = filter_unions(user)
+    form = MemberFilterForm(params, unions=unions, personal=personal)
+    form.is_valid()
+    filters = form.cleaned_data
+    query = filters.get("q", "")
+    if any(ch.isdigit() for ch in query):
+        # A citizen ID in the address would stay in browser histories and server logs: it is
+        # looked up by the posted "Find by citizen ID" form. Without that right, searching by
+        # digits would let a masked list be read back digit by digit.
+        query = ""
+        if personal:
+            form.add_error("q", _("Search by name here; use “Find by citizen ID” for a citizen ID."))
+        else:
+            form.add_error("q", _("Search by name: citizen IDs are not shown to your role."))
+    members = search_members(
+        user=user,
+        query=query,
+        union=scope_union if scope_union is not None and scope_union.level == Level.GRASSROOTS else None,
+        gender=filters.get("gender", ""),
+        status=filters.get("status", MemberStatus.ACTIVE),
+        party=filters.get("party", "") if personal else "",
+    )
+    if scope_union is not None and scope_union.level != Level.GRASSROOTS:
+        members = members.filter(union__path__startswith=scope_union.path)
+    return members, form, scope_union, personal, unions
+
+
+def get_export_for_user(user, pk):
+    """One of the user's own roll exports (404 for anyone else's)."""
+    from .models import RollExport
+
+    return get_object_or_404(RollExport.objects.visible_to(user), pk=pk)

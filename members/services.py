@@ -12,19 +12,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from federation.models import AuditLog
-from federation.services import audit_log, audit_log_rows, client_ip, diff_fields
+from federation.models import AuditLog, Cap
+from federation.services import audit_log, audit_log_rows, client_ip, diff_fields, query_filters
 from federation.signals import records_changed
 from unions.models import Level, Status
 
-from . import importing
+from . import exports, importing, selectors
 from .models import (
+    ExportStatus,
     ImportStatus,
     LeaveReason,
     Member,
@@ -32,6 +34,7 @@ from .models import (
     MemberStatus,
     Movement,
     MovementKind,
+    RollExport,
     TransferRequest,
     TransferStatus,
 )
@@ -455,7 +458,7 @@ class _Heartbeat:
                 try:
                     self._beat()
                 except Exception:  # noqa: BLE001 - a missed beat is retried; the run goes on
-                    logger.warning("member import %s: heartbeat failed", self.batch.pk, exc_info=True)
+                    logger.warning("%s %s: heartbeat failed", type(self.batch).__name__, self.batch.pk, exc_info=True)
         finally:
             connection.close()  # this thread's own connection
 
@@ -592,6 +595,168 @@ def member_import_reconcile(*, now=None) -> dict[str, int]:
     if requeued or resent or failed:
         logger.warning("import jobs: %s requeued, %s sent again, %s failed", len(requeued), len(resent), failed)
     return {"requeued": len(requeued), "resent": len(resent), "failed": failed}
+
+
+# --- roll exports ----------------------------------------------------------------------------
+# A roll too large to build within a request is a job that owns its state in a RollExport row,
+# like an import: claimed by one conditional UPDATE that counts the attempt (the run's token),
+# its outcome written only while the run still owns it. A done export is never built again.
+
+EXPORT_PARAMS_SKIPPED = ("page", "format", "csrfmiddlewaretoken")
+
+
+@transaction.atomic
+def roll_export_create(*, user, params, fmt: str, request=None) -> RollExport:
+    """Open an export job of the member list for `params` (its query) as `user` sees it."""
+    if user.federation_id is None:
+        raise ValidationError(_("Only an account of a federation can prepare an export."))
+    filters = {name: str(params.get(name)) for name in sorted(params) if name not in EXPORT_PARAMS_SKIPPED}
+    filters = {name: value for name, value in filters.items() if value}
+    if any(ch.isdigit() for ch in filters.get("q", "")):
+        del filters["q"]  # never searched by (so never kept): a citizen ID is looked up apart
+    job = RollExport.objects.create(
+        federation_id=user.federation_id,
+        requested_by=user,
+        scope_path=user.scope_path or "",
+        params={"filters": filters, "format": "csv" if fmt == "csv" else "xlsx"},
+    )
+    audit_log(
+        actor=user,
+        obj=job,
+        action=AuditLog.Action.CREATE,
+        changes={"format": [None, job.params["format"]], "filters": [None, query_filters(filters)]},
+        request=request,
+    )
+    return job
+
+
+def roll_export_enqueue(job: RollExport) -> None:
+    """Queue the export once its row is committed (runs in-process without Redis)."""
+    from .tasks import run_roll_export
+
+    transaction.on_commit(lambda: run_roll_export.delay(job.pk))
+
+
+def _export_owned(job: RollExport):
+    return RollExport.objects.filter(pk=job.pk, status=ExportStatus.RUNNING, attempts=job.attempts)
+
+
+def _export_claim(export_id: int) -> RollExport | None:
+    now = timezone.now()
+    claimed = RollExport.objects.filter(
+        Q(status=ExportStatus.QUEUED) | _dead(now), pk=export_id, attempts__lt=settings.JOB_MAX_ATTEMPTS
+    ).update(status=ExportStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now)
+    if not claimed:
+        _export_give_up(RollExport.objects.filter(pk=export_id), now)
+        return None
+    return RollExport.objects.select_related("requested_by").get(pk=export_id)
+
+
+def _export_give_up(jobs, now) -> int:
+    """Fail the exports among `jobs` whose run died and that have no attempt left."""
+    failed = 0
+    for job in jobs.filter(_dead(now), attempts__gte=settings.JOB_MAX_ATTEMPTS):
+        message = _(
+            "Preparing the file was interrupted %(count)s times (the server running it stopped). "
+            "Prepare it again from the member list."
+        ) % {"count": job.attempts}
+        failed += jobs.filter(_dead(now), pk=job.pk, attempts=job.attempts).update(
+            status=ExportStatus.FAILED, error=message, finished_at=now
+        )
+    return failed
+
+
+class _ExportHeartbeat(_Heartbeat):
+    """Keeps an export run's `heartbeat_at` fresh while it builds the file (no progress kept)."""
+
+    def __init__(self, job: RollExport):
+        job.progress = 0
+        super().__init__(job)
+
+    def _beat(self) -> None:
+        _export_owned(self.batch).update(heartbeat_at=timezone.now())
+
+
+def _export_finish(job: RollExport, **values) -> RollExport:
+    """Write the run's outcome if the job is still its own (raises `_Lost` otherwise)."""
+    values["finished_at"] = timezone.now()
+    if not _export_owned(job).update(**values):
+        raise _Lost
+    for name, value in values.items():
+        setattr(job, name, value)
+    return job
+
+
+def roll_export_run(*, export_id: int) -> RollExport:
+    """Build the file of a queued export. Running it again changes nothing (only a queued export,
+    or one whose run died, is claimed); a failure leaves it `failed` with a message."""
+    job = _export_claim(export_id)
+    if job is None:
+        return RollExport.objects.get(pk=export_id)
+    with _ExportHeartbeat(job):
+        try:
+            return _export_build(job)
+        except _Lost:
+            logger.warning("roll export %s: taken over by another run, this one wrote nothing", job.pk)
+        except Exception:
+            logger.exception("roll export %s failed", job.pk)
+            try:
+                message = _("Preparing the file stopped on an unexpected problem. Try again.")
+                return _export_finish(job, status=ExportStatus.FAILED, error=message)
+            except _Lost:
+                pass
+    return RollExport.objects.get(pk=export_id)
+
+
+def _export_build(job: RollExport) -> RollExport:
+    user = job.requested_by
+    if not user.is_active or not user.can(Cap.VIEW_PERSONAL_DATA) or user.federation_id != job.federation_id:
+        message = _("Your account may no longer export members; no file was prepared.")
+        return _export_finish(job, status=ExportStatus.FAILED, error=message)
+    members, _form, scope_union, _personal, _unions = selectors.filter_roll(user, job.params.get("filters", {}))
+    members = members.filter(union__path__startswith=job.scope_path)  # never beyond the scope when asked
+    rows = members.count()
+    content, filename, _type = exports.roll_file(members, unit=scope_union or user.unit, fmt=job.params.get("format"))
+    job.file.save(filename, ContentFile(content), save=False)
+    try:
+        return _export_finish(job, status=ExportStatus.DONE, file=job.file.name, filename=filename, rows=rows, error="")
+    except _Lost:
+        job.file.storage.delete(job.file.name)
+        raise
+
+
+@transaction.atomic
+def roll_export_reconcile(*, now=None) -> dict[str, int]:
+    """Put export jobs back on track, as `member_import_reconcile` does imports, and clear the
+    files of exports finished more than ROLL_EXPORT_KEEP_DAYS ago (the rows stay)."""
+    from .tasks import run_roll_export
+
+    now = now or timezone.now()
+    failed = _export_give_up(RollExport.objects.all(), now)
+    dead = RollExport.objects.filter(_dead(now), attempts__lt=settings.JOB_MAX_ATTEMPTS)
+    requeued = [pk for pk in dead.values_list("pk", flat=True) if dead.filter(pk=pk).update(
+        status=ExportStatus.QUEUED, heartbeat_at=None, queued_at=now
+    )]  # fmt: skip
+    waiting = RollExport.objects.filter(
+        status=ExportStatus.QUEUED, queued_at__lt=now - datetime.timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
+    )
+    resent = [pk for pk in waiting.values_list("pk", flat=True) if waiting.filter(pk=pk).update(queued_at=now)]
+    for pk in requeued + resent:
+        transaction.on_commit(lambda pk=pk: run_roll_export.delay(pk))
+    old = RollExport.objects.filter(finished_at__lt=now - datetime.timedelta(days=settings.ROLL_EXPORT_KEEP_DAYS))
+    expired = 0
+    for pk, name in old.exclude(file="").values_list("pk", "file"):
+        if old.filter(pk=pk, file=name).update(file=""):
+            expired += 1
+            transaction.on_commit(lambda name=name: RollExport.file.field.storage.delete(name))
+    if requeued or resent or failed:
+        logger.warning("export jobs: %s requeued, %s sent again, %s failed", len(requeued), len(resent), failed)
+    return {"requeued": len(requeued), "resent": len(resent), "failed": failed, "expired": expired}
+
+
+def jobs_reconcile(*, now=None) -> dict[str, dict[str, int]]:
+    """Every background job kind put back on track (Celery beat, `manage.py reconcile_jobs`)."""
+    return {"imports": member_import_reconcile(now=now), "exports": roll_export_reconcile(now=now)}
 
 
 def import_result(batch: MemberImport) -> dict:

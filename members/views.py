@@ -9,9 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,7 +21,6 @@ from federation.selectors import object_history
 from federation.services import audit_access, query_filters
 from federation.views import attachment
 from unions.models import Level, Status, Union
-from unions.selectors import filter_unions, get_union_for_user
 
 from . import exports, selectors, services
 from .forms import (
@@ -29,7 +28,6 @@ from .forms import (
     DeceaseForm,
     ImportForm,
     LeaveForm,
-    MemberFilterForm,
     MemberForm,
     PartyForm,
     ReadmitForm,
@@ -40,7 +38,7 @@ from .forms import (
     period_default,
 )
 from .importing import COLUMNS
-from .models import ImportStatus, Member, MemberImport, MemberStatus, TransferStatus
+from .models import ExportStatus, ImportStatus, Member, MemberImport, MemberStatus, TransferStatus
 
 PAGE_SIZE = 50
 
@@ -69,35 +67,7 @@ PERSONAL_FIELDS = frozenset(
 
 def _filtered_members(request):
     """The list's members for the request's filters: (members, form, scope union, personal)."""
-    user = request.user
-    union_pk = request.GET.get("union", "")
-    scope_union = get_union_for_user(user, int(union_pk)) if union_pk.isdigit() else None
-    personal = user.can(Cap.VIEW_PERSONAL_DATA)
-    unions = filter_unions(user)
-    form = MemberFilterForm(request.GET, unions=unions, personal=personal)
-    form.is_valid()
-    filters = form.cleaned_data
-    query = filters.get("q", "")
-    if any(ch.isdigit() for ch in query):
-        # A citizen ID in the address would stay in browser histories and server logs: it is
-        # looked up by the posted "Find by citizen ID" form. Without that right, searching by
-        # digits would let a masked list be read back digit by digit.
-        query = ""
-        if personal:
-            form.add_error("q", _("Search by name here; use “Find by citizen ID” for a citizen ID."))
-        else:
-            form.add_error("q", _("Search by name: citizen IDs are not shown to your role."))
-    members = selectors.search_members(
-        user=user,
-        query=query,
-        union=scope_union if scope_union is not None and scope_union.level == Level.GRASSROOTS else None,
-        gender=filters.get("gender", ""),
-        status=filters.get("status", MemberStatus.ACTIVE),
-        party=filters.get("party", "") if personal else "",
-    )
-    if scope_union is not None and scope_union.level != Level.GRASSROOTS:
-        members = members.filter(union__path__startswith=scope_union.path)
-    return members, form, scope_union, personal, unions
+    return selectors.filter_roll(request.user, request.GET)
 
 
 @login_required
@@ -454,23 +424,63 @@ def template(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export(request):
-    """The roll of the list's scope and filters, in the template's columns."""
+    """The roll of the list's scope and filters, in the template's columns: downloaded at once up
+    to ROLL_EXPORT_INLINE_ROWS rows; above, a page offers to prepare it in the background (POST)."""
     if not request.user.can(Cap.VIEW_PERSONAL_DATA):
         raise PermissionDenied
     members, _form, scope_union, _personal, _unions = _filtered_members(request)
-    unit = scope_union or request.user.unit
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    if request.method == "POST":
+        try:
+            job = services.roll_export_create(user=request.user, params=request.GET, fmt=fmt, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(f"{reverse('members:list')}?{request.GET.urlencode()}")
+        services.roll_export_enqueue(job)
+        return redirect(job)
+    rows = members.count()
+    if rows > settings.ROLL_EXPORT_INLINE_ROWS:
+        return render(request, "members/export_large.html", {"rows": rows, "format": fmt})
     details = {"filters": query_filters(request.GET), "format": request.GET.get("format") or "xlsx"}
-    audit_access(request, AuditLog.Action.EXPORT, Member, {**details, "rows": members.count()})
-    stem = f"doan-vien-{(unit.code if unit else 'all').lower()}-{timezone.localdate():%Y%m%d}"
-    if request.GET.get("format") == "csv":
-        return attachment(exports.roll_csv(members), f"{stem}.csv", "text/csv; charset=utf-8")
-    title = _("Members of %(unit)s on %(day)s") % {
-        "unit": unit.name if unit else "",
-        "day": timezone.localdate().strftime("%d/%m/%Y"),
-    }
-    return attachment(exports.roll_xlsx(members, title=title), f"{stem}.xlsx", exports.XLSX)
+    audit_access(request, AuditLog.Action.EXPORT, Member, {**details, "rows": rows})
+    return attachment(*exports.roll_file(members, unit=scope_union or request.user.unit, fmt=fmt))
+
+
+@login_required
+@require_GET
+def roll_export(request, pk):
+    """A prepared export: waiting, being prepared, ready to download, or failed."""
+    job = selectors.get_export_for_user(request.user, pk)
+    return render(request, "members/roll_export.html", {"job": job})
+
+
+@login_required
+@require_GET
+def roll_export_status(request, pk):
+    """The export's state, polled while it is prepared; once it has finished, the page reloads."""
+    job = selectors.get_export_for_user(request.user, pk)
+    response = render(request, "members/_roll_export_state.html", {"job": job})
+    if not job.running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def roll_export_download(request, pk):
+    """The prepared file, streamed; recorded like an export made at once."""
+    job = selectors.get_export_for_user(request.user, pk)
+    if not request.user.can(Cap.VIEW_PERSONAL_DATA):
+        raise PermissionDenied
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404
+    details = {"filters": query_filters(job.params.get("filters", {})), "format": job.params.get("format", "xlsx")}
+    audit_access(request, AuditLog.Action.EXPORT, Member, {**details, "rows": job.rows, "export": job.pk})
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

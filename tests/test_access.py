@@ -694,9 +694,10 @@ MATRIX = [
 
 # The reports app's rows live beside its tests, one module per area.
 from .federation import access_accounts, access_audit  # noqa: E402
+from .members import access_exports  # noqa: E402
 
 REPORT_ROWS = (access_targets, access_returns, access_dashboard, access_reorg_api, access_reorg_views, access_accounts,
-               access_audit)  # fmt: skip
+               access_audit, access_exports)  # fmt: skip
 for _module in REPORT_ROWS:
     MATRIX += _module.ROWS
 

@@ -195,7 +195,10 @@ def test_the_reconciler_runs_every_minute_and_from_the_command_line(
     out = io.StringIO()
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         call_command("reconcile_jobs", stdout=out)
-    assert out.getvalue().strip() == "Imports queued again: 1; sent again: 0; failed: 0."
+    assert out.getvalue().splitlines() == [
+        "Imports queued again: 1; sent again: 0; failed: 0.",
+        "Exports queued again: 0; sent again: 0; failed: 0; files deleted: 0.",
+    ]
     assert sent == [batch.pk]
     assert tasks.reconcile_import_jobs() == {"requeued": 0, "resent": 0, "failed": 0}
 
