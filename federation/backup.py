@@ -54,8 +54,11 @@ SCHEMA_APPS = (*APPS, "auth", "contenttypes")
 # Rows every federation shares, exported as far as the federation's rows point to them and
 # matched on restore by the field named here (added when the database lacks them).
 SHARED = {"reports.Indicator": "code"}
-# Models of our apps left out on purpose, with the reason (none at present).
-EXCLUDED: dict[str, str] = {}
+# Models of our apps left out on purpose, with the reason.
+EXCLUDED: dict[str, str] = {
+    "members.RollExport": "a prepared download of a member list: a copy of rows the backup holds, "
+    "kept for ROLL_EXPORT_KEEP_DAYS only",
+}
 # Models of other apps that concern a federation's accounts and are not exported (docs/backup.md).
 NOT_EXPORTED = {
     "authtoken.Token": "API tokens are secrets: users make new ones after a restore",
