@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import AccountChangeForm, AccountCreationForm
 from .models import AuditLog, Cap, Federation, Role, User
+from .services import audit_log, diff_fields
 from .two_factor.services import user_reset_two_factor
 
 
@@ -88,9 +89,21 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
     actions = ["reset_two_factor"]
 
+    # Never written to the audit trail, not even as "changed".
+    SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
+
     def save_model(self, request, obj, form, change):
+        """Save the account (the admin's view holds the transaction) and record what changed."""
         obj.is_staff = obj.role == Role.FEDERATION_ADMIN or obj.is_superuser
+        fields = [name for name in form.changed_data if name not in self.SECRET_FIELDS]
+        before = User.objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
+        after = {name: getattr(obj, name) for name in fields}
+        if not change:
+            changes = {name: [None, pair[1]] for name, pair in diff_fields(User(), after).items()}
+            audit_log(actor=request.user, obj=obj, action=AuditLog.Action.CREATE, changes=changes, request=request)
+        elif changes := diff_fields(before, after):
+            audit_log(actor=request.user, obj=obj, action=AuditLog.Action.UPDATE, changes=changes, request=request)
 
     @admin.action(description=_("Reset two-step sign-in (lost phone)"))
     def reset_two_factor(self, request, queryset):

@@ -113,3 +113,34 @@ def test_federation_admin_sees_a_units_positions_through_time(cast):
     models = [inline.formset.model.__name__ for inline in response.context["inline_admin_formsets"]]
     assert models == ["UnionLink"]
     assert "unionlink_set-0" in response.content.decode() or "links-0" in response.content.decode()
+
+
+def test_account_changes_in_the_admin_are_in_the_audit_trail_without_passwords(cast):
+    client = client_for(cast.admin)
+    payload = {
+        "username": "chu_tich_a2",
+        "full_name": "Trần Thị Bình",
+        "email": "",
+        "role": "grassroots_chair",
+        "federation": cast.fed.pk,
+        "union": cast.a2.pk,
+        "usable_password": "true",
+        "password1": "mật khẩu rất dài 2024",
+        "password2": "mật khẩu rất dài 2024",
+    }
+    assert client.post(reverse("admin:federation_user_add"), payload).status_code == 302
+    account = User.objects.get(username="chu_tich_a2")
+    accounts = AuditLog.objects.filter(content_type__model="user", object_id=str(account.pk))
+    created = accounts.get(action=AuditLog.Action.CREATE)
+    assert created.actor == cast.admin and created.changes["role"] == [None, "grassroots_chair"]
+
+    change = {**payload, "full_name": "Trần Thị Bình An", "union": cast.a.pk, "is_active": "on"}
+    for secret in ("usable_password", "password1", "password2"):
+        change.pop(secret)
+    url = reverse("admin:federation_user_change", args=[account.pk])
+    assert client.post(url, change, REMOTE_ADDR="10.0.0.9").status_code == 302
+    updated = accounts.get(action=AuditLog.Action.UPDATE)
+    assert updated.changes == {"full_name": ["Trần Thị Bình", "Trần Thị Bình An"], "union": [str(cast.a2), str(cast.a)]}
+    assert updated.actor == cast.admin and updated.ip == "10.0.0.9"
+    entries = accounts.values_list("changes", flat=True)
+    assert not [e for e in entries if "password" in str(e) or "mật khẩu" in str(e)]
