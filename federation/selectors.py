@@ -8,10 +8,36 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import AuditLog
 
 ACCESS_ACTIONS = (AuditLog.Action.VIEW, AuditLog.Action.EXPORT, AuditLog.Action.SEARCH)
+
+# What an entry records beside the model's own fields (counts, files, the decision behind it),
+# labelled as people read them; a field of the model takes its verbose name instead.
+EXTRA_LABELS = {
+    "two_factor": gettext_lazy("Two-step sign-in"),
+    "transfer_requested": gettext_lazy("Transfer requested"),
+    "transfer_refused": gettext_lazy("Transfer refused"),
+    "decision_number": gettext_lazy("Decision number"),
+    "reorganization": gettext_lazy("Decision number"),
+    "operations": gettext_lazy("Operations"),
+    "rows": gettext_lazy("Rows"),
+    "results": gettext_lazy("Results"),
+    "where": gettext_lazy("Where"),
+    "what": gettext_lazy("What"),
+    "export": gettext_lazy("Prepared download"),
+    "format": gettext_lazy("File format"),
+    "filters": gettext_lazy("Filters"),
+    "sha256": gettext_lazy("File fingerprint (SHA-256)"),
+    "size": gettext_lazy("File size (bytes)"),
+    "undone": gettext_lazy("Undone"),
+    "removed": gettext_lazy("Removed"),
+    "restored": gettext_lazy("Restored"),
+    "beneficiaries": gettext_lazy("Beneficiaries"),
+    "effective_on": gettext_lazy("Effective on"),
+}
 
 
 @dataclass
@@ -70,7 +96,7 @@ def _label(model, name: str) -> str:
     try:
         field = model._meta.get_field(name)
     except (FieldDoesNotExist, AttributeError):  # AttributeError: a model no longer installed
-        return capfirst(name.replace("_", " "))
+        return capfirst(str(EXTRA_LABELS.get(name, name.replace("_", " "))))
     # A reverse relation (a count of linked rows) has no verbose name of its own.
     label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
     return capfirst(label)

@@ -301,6 +301,11 @@ def test_reorganization_entries_carry_the_decision_number(roll_cast):
     assert_who(moved, c.admin)
     assert moved.changes == {"union": ["A", "A2"], "reorganization": [None, "123-QĐ/TU"]}
     assert last(outcome.reorganization).changes["decision_number"] == [None, "123-QĐ/TU"]
+    # The history reads the recorded extras under labels of their own, in the user's language.
+    for language, label in (("en", "Decision number"), ("vi", "Số quyết định")):
+        with translation.override(language):
+            lines = {line.name: line for line in object_history(c.m_a)[0].lines}
+        assert (lines["reorganization"].label, lines["reorganization"].after) == (label, "123-QĐ/TU")
 
 
 def test_audit_context_and_bulk_helper(cast):
