@@ -90,8 +90,12 @@ MIDDLEWARE = [
     "federation.two_factor.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "federation.middleware.SecurityHeadersMiddleware",
+    # The General Confederation's accounts open the dashboards and nothing else.
+    "federation.middleware.NationalFenceMiddleware",
     # Last: turns a locked-out sign-in into the login page with its message (federation/lockout.py).
     "axes.middleware.AxesMiddleware",
+    # Innermost: the dashboards' views read the replica, once the session and user are loaded.
+    "federation.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,14 +118,48 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite file in the checkout unless DATABASE_URL says otherwise.
+# Database: SQLite file in the checkout unless DATABASE_URL says otherwise. Connections are kept
+# CONN_MAX_AGE seconds and checked before reuse. Behind PgBouncer in transaction mode, set
+# DISABLE_SERVER_SIDE_CURSORS=1: a named cursor does not outlive the transaction it was opened in
+# there (docs/scaling.md, "Connection pooling").
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
+        disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
+# A read replica (streaming replication) for the dashboards' reads, with the same options; the
+# switch is federation.replica.ReplicaMiddleware, the routing config.routers.ReplicaRouter.
+# Everything else, every write and every Celery task uses "default". Unset: nothing changes.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+        disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS", False),
+        test_options={"MIRROR": "default"},
+    )
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # A replica that does not answer is put aside quickly, not after the system's TCP timeout.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 3)
+        )
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+# The views whose GET requests read the replica (URL names): the dashboards and the reports API.
+REPLICA_VIEW_NAMES = env_list(
+    "REPLICA_VIEW_NAMES",
+    "reports:dashboard,reports:national,reports:federation,reports:unit,reports:export,reports:completeness,"
+    "report-achievement,report-completeness,report-national-list",
+)
+# The replica is read only while it is at most this far behind, and not in this many seconds
+# after a write to the dashboards' records; its lag is asked every REPLICA_CHECK_SECONDS; after a
+# failed connection it is left alone REPLICA_RETRY_SECONDS (the primary answers meanwhile).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "federation.User"
@@ -201,6 +239,20 @@ JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 10 * 60)
 # A roll export of more rows is prepared by a job (members.RollExport); its file is kept this long.
 ROLL_EXPORT_INLINE_ROWS = env_int("ROLL_EXPORT_INLINE_ROWS", 5000)
 ROLL_EXPORT_KEEP_DAYS = env_int("ROLL_EXPORT_KEEP_DAYS", 7)
+# Queues (docs/scaling.md): imports and exports apart, so a province's roll does not hold up the
+# reminders or the dashboards; the first matching pattern wins, the rest go to "default".
+# CELERY_ONE_QUEUE sends every task to one queue (one worker for everything; the test suite).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = ("config.routers.route_task",)
+CELERY_QUEUE_ROUTES = {
+    "members.tasks.run_member_import": "imports",
+    "members.tasks.run_roll_export": "imports",
+    "reports.tasks.send_return_reminders": "reminders",
+    "*.notify*": "reminders",
+    "reports.tasks.warm_dashboards": "reports",
+    "*rollup*": "reports",
+}
+CELERY_ONE_QUEUE = env_str("CELERY_ONE_QUEUE")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -245,7 +297,7 @@ AXES_CLIENT_IP_CALLABLE = "federation.services.client_ip"
 AXES_LOCKOUT_CALLABLE = "federation.lockout.lockout_response"
 # Who signs in with a one-time code after the password (TOTP, federation/two_factor/): these roles
 # and superusers. API tokens, issued by the administrator for integrations, are not asked.
-TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "federation_admin,federation_staff,leader")
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "federation_admin,federation_staff,leader,national_viewer")
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Liên đoàn Lao động")
 # Every script and style sheet is a file of our own under /static/: nothing inline, no CDN.
 CONTENT_SECURITY_POLICY = {
@@ -328,6 +380,14 @@ RETURN_REMINDER_DAYS = env_int("RETURN_REMINDER_DAYS", 3)
 # Dashboard figures stay cached this long at most; any write to the records they come from
 # invalidates them at once (reports/cache.py). 0 turns the cache off.
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 15 * 60)
+# Pre-aggregated movement and member figures per union and month (reports/rollup.py): used by
+# the dashboards while their federation's records stand unchanged since the last refresh.
+REPORTS_ROLLUP = env_bool("REPORTS_ROLLUP", True)
+# Months before this one are kept as one total per union (a rebuild follows a change).
+ROLLUP_FROM = env_str("ROLLUP_FROM", "2020-01-01")
+# Celery beat refreshes stale federations this often; a write asks for one this many seconds later.
+ROLLUP_REFRESH_SECONDS = env_int("ROLLUP_REFRESH_SECONDS", 60)
+ROLLUP_DEBOUNCE_SECONDS = env_int("ROLLUP_DEBOUNCE_SECONDS", 10)
 # The address links in e-mails (return reminders) start with.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
@@ -336,6 +396,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-return-reminders": {"task": "reports.tasks.send_return_reminders", "schedule": crontab(hour=7, minute=0)},
     # Keep the leadership's dashboard figures computed (reports/cache.py).
     "warm-dashboards": {"task": "reports.tasks.warm_dashboards", "schedule": 10 * 60},
+    # Rebuild the pre-aggregated figures of federations whose records changed (reports/rollup.py).
+    "refresh-rollups": {"task": "reports.tasks.refresh_rollups", "schedule": ROLLUP_REFRESH_SECONDS},
     # Re-run import and export jobs whose worker died, re-send those the broker lost, delete old export files.
     "reconcile-import-jobs": {"task": "members.tasks.reconcile_import_jobs", "schedule": 60},
 }

@@ -57,7 +57,10 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     # One queue per test process (pytest-xdist), so each worker serves its own test database.
     queue = "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
     celery_app.conf.task_default_queue = queue
-    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    # Every task to that queue, whatever its route (config/routers.py): here, and in the worker for
+    # the tasks it sends itself.
+    django_settings.CELERY_ONE_QUEUE = queue
+    env = {**os.environ, "DATABASE_URL": db_url, "CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_ONE_QUEUE": queue}
     root = Path(__file__).resolve().parents[1]
     worker = subprocess.Popen(
         [
