@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .forms import AccountChangeForm, AccountCreationForm
-from .models import AuditLog, Cap, Federation, Role, User
+from .forms import AccountChangeForm, AccountCreationForm, RoleUnitMixin
+from .models import NATIONAL_ROLES, AuditLog, Cap, Federation, Role, User
 from .services import audit_log, diff_fields
 from .two_factor.services import user_reset_two_factor
 
@@ -69,10 +69,34 @@ class FederationAdmin(ScopedAdmin):
         return request.user.is_superuser
 
 
+class NationalRoleMixin:
+    """A role above the federations (the General Confederation's viewer) has no federation and no
+    union; the other roles go through `check_role_unit` as before (`RoleUnitMixin`). Only a
+    superuser gives such a role (see `UserAdmin.formfield_for_choice_field`)."""
+
+    def clean(self):
+        if self.cleaned_data.get("role") not in NATIONAL_ROLES:
+            return super().clean()
+        data = super(RoleUnitMixin, self).clean()  # the form's own checks, without the unit's
+        if data.get("federation") is not None:
+            self.add_error("federation", _("This role stands above the federations: leave the federation empty."))
+        if data.get("union") is not None:
+            self.add_error("union", _("This role stands above the federations: leave the union empty."))
+        return data
+
+
+class NationalAccountChangeForm(NationalRoleMixin, AccountChangeForm):
+    pass
+
+
+class NationalAccountCreationForm(NationalRoleMixin, AccountCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdmin, BaseUserAdmin):
-    form = AccountChangeForm
-    add_form = AccountCreationForm
+    form = NationalAccountChangeForm
+    add_form = NationalAccountCreationForm
     list_display = ["username", "full_name", "role", "federation", "union", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
@@ -91,6 +115,13 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
 
     # Never written to the audit trail, not even as "changed".
     SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """Roles above the federations reach every federation's figures: a superuser gives them."""
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not request.user.is_superuser:
+            field.choices = [c for c in field.choices if c[0] not in NATIONAL_ROLES]
+        return field
 
     def save_model(self, request, obj, form, change):
         """Save the account (the admin's view holds the transaction) and record what changed."""

@@ -15,16 +15,22 @@ NAVIGATION = [
     (Cap.USE_ADMIN_SITE, "admin:index", _("Administration")),
 ]
 
+# What an account without a place in the tree may open (its /reports/ is the national dashboard).
+WITHOUT_PLACE = frozenset({"reports:dashboard"})
+
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
+    # An account without a place in the tree (the General Confederation's viewer) reads the
+    # dashboards only: the other pages list a unit's records.
+    placed = user.scope_path is not None
     items = [
         {"url": reverse(url_name), "label": label, "active": False}
         for capability, url_name, label in NAVIGATION
-        if user.can(capability)
+        if user.can(capability) and (placed or url_name in WITHOUT_PLACE)
     ]
     # The item whose address is the longest prefix of the page's ("/reports/returns/" is
     # under "/reports/" too).

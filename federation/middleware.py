@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
@@ -100,3 +101,42 @@ class SessionExpiryMiddleware:
             elif now - seen >= 60:
                 session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class NationalFenceMiddleware:
+    """The General Confederation's accounts (`NATIONAL_ROLES`) open the dashboards, their API and
+    their own account's pages, and nothing else: every other address answers 403 before its view
+    runs. Their `scope_path` is None, so no record would be visible to them anyway; the fence
+    makes that a refusal instead of an empty page, whatever a future view forgets to check."""
+
+    ALLOWED = frozenset(
+        {
+            # the dashboards (docs/reports.md, "National dashboard") and their API
+            "reports:dashboard", "reports:national", "reports:federation", "reports:unit", "reports:export",
+            "report-achievement", "report-completeness", "report-national-list", "schema", "api-docs",
+            # the account itself
+            "home", "login", "logout", "password_change", "set_language", "healthz",
+        }
+    )  # fmt: skip
+    ALLOWED_PREFIXES = ("two_factor_",)  # two-step sign-in: setup, codes, verify
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        from .models import NATIONAL_ROLES
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_superuser or user.role not in NATIONAL_ROLES:
+            return None
+        match = request.resolver_match
+        if match is None or match.view_name in self.ALLOWED or match.view_name.startswith(self.ALLOWED_PREFIXES):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+        raise PermissionDenied

@@ -105,9 +105,13 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader (standing committee)")
     SUPERIOR_OFFICER = "superior_officer", _("Direct-superior union officer")
     GRASSROOTS_CHAIR = "grassroots_chair", _("Grassroots union chair")
+    # The General Confederation (Tổng Liên đoàn): reads every federation's dashboards, nothing else.
+    NATIONAL_VIEWER = "national_viewer", _("General Confederation viewer")
 
 
 FEDERATION_ROLES = (Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.LEADER)
+# Roles above the federations: no federation, no union; their reach is every federation.
+NATIONAL_ROLES = (Role.NATIONAL_VIEWER,)
 
 
 class Cap(models.TextChoices):
@@ -170,6 +174,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.VIEW_REPORTS,
         }
     ),
+    # Figures only: without VIEW_STRUCTURE no tree, roll or welfare page lets it in, and the
+    # reports it reads are aggregates (docs/reports.md, "National dashboard").
+    Role.NATIONAL_VIEWER: frozenset({Cap.VIEW_REPORTS}),
 }
 
 
@@ -220,12 +227,15 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # A role, and a federation unless the role stands above the federations (which has none).
             models.CheckConstraint(
-                condition=Q(is_superuser=True) | (~Q(role="") & Q(federation__isnull=False)),
+                condition=Q(is_superuser=True)
+                | (~Q(role__in=["", *NATIONAL_ROLES]) & Q(federation__isnull=False))
+                | Q(role__in=NATIONAL_ROLES, federation__isnull=True),
                 name="user_role_and_federation_required",
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["", *FEDERATION_ROLES], union__isnull=True)
+                condition=Q(role__in=["", *FEDERATION_ROLES, *NATIONAL_ROLES], union__isnull=True)
                 | Q(
                     role__in=[Role.SUPERIOR_OFFICER, Role.GRASSROOTS_CHAIR],
                     union__isnull=False,
@@ -259,7 +269,9 @@ class User(AbstractUser):
 
     @property
     def scope_path(self) -> str | None:
-        """Path prefix of everything the user may see; "" means every federation."""
+        """Path prefix of everything the user may see; "" means every federation. None (nothing)
+        for the General Confederation's viewer: it sees no record, only the dashboards' figures,
+        which reach every federation through `reads_every_federation`."""
         if self.is_superuser:
             return ""
         if self.union_id:
@@ -267,6 +279,12 @@ class User(AbstractUser):
         if self.federation_id:
             return self.federation.path
         return None
+
+    @property
+    def reads_every_federation(self) -> bool:
+        """Reads the dashboards of every federation: a superuser, or the General Confederation's
+        viewer (whose `scope_path` is None all the same, so no record is visible to it)."""
+        return self.is_active and (self.is_superuser or self.role in NATIONAL_ROLES)
 
     @property
     def effective_role(self) -> str:

@@ -260,10 +260,15 @@ def check_role_unit(*, role: str, federation, union) -> None:
     direct-superior union, a chair to a grassroots union, always an active one."""
     from unions.models import Level
 
-    from .models import FEDERATION_ROLES, Role
+    from .models import FEDERATION_ROLES, NATIONAL_ROLES, Role
 
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    if role in NATIONAL_ROLES:  # above the federations: in none of them
+        if federation is not None or union is not None:
+            message = _("This role stands above the federations: leave the federation and the union empty.")
+            raise ValidationError({"federation": message})
+        return
     if federation is None:
         raise ValidationError({"federation": _("Choose the federation.")})
     if role in FEDERATION_ROLES:

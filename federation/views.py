@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .models import Role
+from .models import NATIONAL_ROLES, Role
 
 
 def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -19,10 +19,10 @@ def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse
 @login_required
 @require_GET
 def home(request):
-    """Each role lands where its work is: leaders on the target dashboard, chairs on their union,
-    everyone else on the tree."""
+    """Each role lands where its work is: leaders and the General Confederation on the target
+    dashboard, chairs on their union, everyone else on the tree."""
     user = request.user
-    if user.role == Role.LEADER:
+    if user.role == Role.LEADER or user.role in NATIONAL_ROLES:
         return redirect("reports:dashboard")
     if user.role == Role.GRASSROOTS_CHAIR and user.union_id:
         return redirect("unions:detail", pk=user.union_id)

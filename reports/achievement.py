@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from federation.models import PATH_SEGMENT, Federation
 from unions.models import Union, UnionLink
 
-from .measures import ZERO, Actuals, actuals
+from .cache import remember
+from .measures import ZERO, Actuals, Plan, actuals
 from .models import Indicator, Measure, Target
 from .periods import Period, elapsed_quarters, year_period
 
@@ -288,3 +289,186 @@ def _add_merged_targets(own: dict[int, Target], merged: list[Target]) -> None:
 def unit_report(**kwargs) -> Report:
     """One unit's report (see `tree_report`)."""
     return tree_report(children=False, **kwargs).report
+
+
+# --- the whole country (the General Confederation's dashboard) ---------------------------------
+
+NATIONAL_CODE = "VGCL"
+
+
+class Calendar:
+    """The national report year: the calendar year, the year most federations report on. Stands
+    where the period helpers take a federation (they read only its year start)."""
+
+    year_start_month = 1
+    year_start_day = 1
+
+
+NATIONAL_CALENDAR = Calendar()
+
+
+@dataclass
+class CountryReport(Report):
+    """The whole country's report: every federation's records, and as targets the sum of the
+    federations' own targets (additive indicators only: a rate's targets do not add up)."""
+
+    @property
+    def unit(self):
+        return None
+
+    @property
+    def code(self) -> str:
+        return NATIONAL_CODE
+
+
+@dataclass
+class NationalReport:
+    """The country's report and each open federation's own (as its dashboard shows it)."""
+
+    report: CountryReport
+    federations: list[Report]
+
+    @property
+    def shown(self) -> list[Row]:
+        """The country's rows with a target, and the rates some federation has a target on: their
+        national figure, without a national target."""
+        targeted = {r.indicator.code for f in self.federations for r in f.targeted}
+        return [r for r in self.report.rows if r.target is not None or r.indicator.code in targeted]
+
+
+def _root(federation_id: int, merged_into: dict[int, int | None]) -> int:
+    """The open federation a federation's units and targets now belong to (itself if open)."""
+    seen = set()
+    while merged_into.get(federation_id) and federation_id not in seen:
+        seen.add(federation_id)
+        federation_id = merged_into[federation_id]
+    return federation_id
+
+
+def _own_parts(plan, period: Period, structure_on) -> dict[int, dict]:
+    """The federation-level records (no union) of every federation, per federation: `actuals`
+    with path "" keeps them together under None. One query per table such records live in."""
+    from .measures import AGGREGATES, SOURCES
+
+    def compute() -> dict[int, dict]:
+        parts: dict[int, dict] = {}
+        for name, items in plan.by_source.items():
+            source = SOURCES[name]
+            if not source.federation:
+                continue
+            aliases = {f"v{i}": key for i, (key, _m, _r) in enumerate(items)}
+            rows = (
+                source.queryset()
+                .filter(**{f"{source.union_id}__isnull": True})
+                .order_by()
+                .values(fed=models.F(source.federation))
+                .annotate(**{a: AGGREGATES[m](r, period) for a, (_k, m, r) in zip(aliases, items, strict=True)})
+            )
+            for row in rows:
+                figures = parts.setdefault(row["fed"], {})
+                for alias, key in aliases.items():
+                    if row[alias]:
+                        figures[key] = figures.get(key, ZERO) + Decimal(row[alias])
+        return parts
+
+    return remember(("federation-own", period, structure_on, tuple(plan.codes)), compute)
+
+
+def _sum_into(into: dict, parts: dict) -> None:
+    for key, value in parts.items():
+        into[key] = into.get(key, ZERO) + value
+
+
+def _by_federation(figures: Actuals, own: dict[int, dict], roots: dict[int, int]) -> dict[int, dict]:
+    """Per open federation, the summed parts (not yet values) of its unions and its own records:
+    ratios are then taken of the sums, as `Actuals` does."""
+    parts: dict[int, dict] = {}
+    for union_id, figures_of in figures.per_union.items():
+        path = figures.paths.get(union_id) if union_id is not None else None
+        if path:  # None: the federations' own records, lumped together; `own` has them apart
+            federation_id = roots.get(int(path[: PATH_SEGMENT - 1]))
+            if federation_id is not None:
+                _sum_into(parts.setdefault(federation_id, {}), figures_of)
+    for federation_id, figures_of in own.items():
+        if (root := roots.get(federation_id)) is not None:
+            _sum_into(parts.setdefault(root, {}), figures_of)
+    return parts
+
+
+def _federation_parts(indicators, period: Period, structure_on, roots) -> dict[int, dict]:
+    """Every open federation's parts over `period`, from one `actuals` over the whole country."""
+    figures = actuals(indicators, path="", period=period, structure_on=structure_on)
+    return _by_federation(figures, _own_parts(figures.plan, period, structure_on), roots)
+
+
+def national_report(
+    *, year: int, as_of: datetime.date | None = None, structure: str = Structure.TODAY
+) -> NationalReport:
+    """Every open federation's achievement for `year` up to `as_of` (its own report, as its
+    dashboard computes it) and the country's: actuals added up from the same parts (a rate from
+    the summed numerators and denominators), targets the sum of the federations' own.
+
+    Queries, whatever the number of federations: federations, indicators, targets, and per
+    report-year start in use (one, unless a federation starts its year on another day) one
+    `actuals` over the whole country plus one per table of federation-level records, twice when
+    stocks need the year's opening."""
+    federations = list(Federation.objects.order_by("name"))
+    merged_into = {f.pk: f.merged_into_id for f in federations}
+    roots = {f.pk: _root(f.pk, merged_into) for f in federations}
+    open_federations = [f for f in federations if f.closed_on is None]
+    indicators = list(Indicator.objects.filter(is_active=True))
+    stocks = [i for i in indicators if i.measure == Measure.STOCK]
+    plan, opening_plan = Plan.of(indicators), Plan.of(stocks)
+
+    # The federations' own targets of the year (allocations below them are theirs to report);
+    # a federation merged into another counts with it, as `tree_report` counts it.
+    own_targets: dict[int, dict[int, Target]] = {}
+    targets = Target.objects.filter(year=year, union__isnull=True, passed_to__isnull=True).select_related("indicator")
+    for target in targets:
+        _add_merged_targets(own_targets.setdefault(roots.get(target.federation_id, target.federation_id), {}), [target])
+
+    groups: dict[tuple[int, int], list[Federation]] = {}
+    for federation in open_federations:
+        groups.setdefault((federation.year_start_month, federation.year_start_day), []).append(federation)
+    parts: dict[int, dict] = {}
+    opening_parts: dict[int, dict] = {}
+    for members in groups.values():
+        # As `tree_report` computes each of them: the same period, structure and opening.
+        first = members[0]
+        full = year_period(first, year)
+        period = full.cut(as_of)
+        structure_on = period.end if structure == Structure.PERIOD_END else None
+        found = _federation_parts(indicators, period, structure_on, roots)
+        opening = None  # no opening needed once the year is over
+        if stocks and elapsed_quarters(first, year, as_of) < 4:
+            before = Period(full.start, full.start - datetime.timedelta(days=1))
+            opening = _federation_parts(stocks, before, structure_on, roots)
+        for federation in members:
+            parts[federation.pk] = found.get(federation.pk, {})
+            opening_parts[federation.pk] = None if opening is None else opening.get(federation.pk, {})
+
+    reports, country_parts, country_opening = [], {}, None
+    for federation in open_federations:
+        elapsed = elapsed_quarters(federation, year, as_of)
+        report = Report(federation, None, federation.path, year, year_period(federation, year).cut(as_of), as_of,
+                        structure, elapsed)  # fmt: skip
+        mine = opening_parts[federation.pk]
+        openings = {} if mine is None else opening_plan.finish(mine)
+        report.rows = _rows(indicators, own_targets.get(federation.pk, {}), plan.finish(parts[federation.pk]),
+                            openings, elapsed, all_rows=True)  # fmt: skip
+        reports.append(report)
+        _sum_into(country_parts, parts[federation.pk])
+        if mine is not None:
+            country_opening = {} if country_opening is None else country_opening
+            _sum_into(country_opening, mine)
+
+    totals: dict[int, Target] = {}
+    for federation in open_federations:
+        additive = [t for t in own_targets.get(federation.pk, {}).values() if t.indicator.is_additive]
+        _add_merged_targets(totals, additive)
+    elapsed = elapsed_quarters(NATIONAL_CALENDAR, year, as_of)
+    period = year_period(NATIONAL_CALENDAR, year).cut(as_of)
+    country = CountryReport(None, None, "", year, period, as_of, structure, elapsed)
+    openings = {} if country_opening is None else opening_plan.finish(country_opening)
+    country.rows = _rows(indicators, totals, plan.finish(country_parts), openings, elapsed, all_rows=True)
+    return NationalReport(country, reports)

@@ -1,5 +1,5 @@
-from .views import dashboard, returns, targets
+from .views import dashboard, national, returns, targets
 
 app_name = "reports"
 
-urlpatterns = [*dashboard.urlpatterns, *targets.urlpatterns, *returns.urlpatterns]
+urlpatterns = [*dashboard.urlpatterns, *national.urlpatterns, *targets.urlpatterns, *returns.urlpatterns]

@@ -23,7 +23,7 @@ from welfare.models import Activity, Beneficiary, Fund, Occasion, Shelter
 
 from .conftest import add_members, client_for
 from .factories import member
-from .reports import access_dashboard, access_returns, access_targets
+from .reports import access_dashboard, access_national, access_returns, access_targets
 from .unions import access_reorg_api, access_reorg_views
 
 UNION_PAYLOAD = {
@@ -697,7 +697,7 @@ from .federation import access_accounts, access_audit  # noqa: E402
 from .members import access_exports  # noqa: E402
 
 REPORT_ROWS = (access_targets, access_returns, access_dashboard, access_reorg_api, access_reorg_views, access_accounts,
-               access_audit, access_exports)  # fmt: skip
+               access_audit, access_exports, access_national)  # fmt: skip
 for _module in REPORT_ROWS:
     MATRIX += _module.ROWS
 

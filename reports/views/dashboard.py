@@ -1,5 +1,7 @@
 """The achievement dashboards (PRODUCT.md §6, §8): the user's own unit at /reports/, any union of
-its subtree at /reports/unit/<pk>/, and the same report as a workbook.
+its subtree at /reports/unit/<pk>/, a federation at /reports/federation/<pk>/ (its own, or any
+for those who read every federation: `User.reads_every_federation`), and the same report as a
+workbook. The General Confederation's viewer lands on the national dashboard (`national.py`).
 
 A page is one `tree_report` (the unit and each unit one level below it), one `series` for the
 month-by-month chart and one `completeness` for the latest due quarter: a fixed number of
@@ -13,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_GET
 from federation.models import Cap, Federation
 from federation.views import attachment
 from unions.models import Union
-from unions.selectors import default_federation_for_user, get_union_for_user
+from unions.selectors import default_federation_for_user, get_federation_for_user, get_union_for_user
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
 from ..completeness import completeness
@@ -55,16 +57,42 @@ def _number(value) -> float | None:
 # --- access --------------------------------------------------------------------------------------
 
 
-def _report_scope(request, pk=None) -> tuple[Federation, Union | None]:
-    """The access helper of the dashboards: the user may read reports, and the union `pk` (if
-    given) is one it may see (else 404). Without `pk`, the user's own unit: its union, or the
-    federation itself (None)."""
+def reads_nation(user) -> bool:
+    """The user reads the dashboards of every federation (the General Confederation's viewer, a
+    superuser), though no record of them is visible to it (its `scope_path` is None)."""
+    return user.can(Cap.VIEW_REPORTS) and user.reads_every_federation
+
+
+def report_union(user, pk) -> Union:
+    """A union whose dashboard the user may read: one of its subtree, any for `reads_nation`;
+    404 alike for "missing" and "not yours"."""
+    if reads_nation(user):
+        return get_object_or_404(Union.objects.select_related("federation", "parent"), pk=pk)
+    return get_union_for_user(user, pk)
+
+
+def report_federation(user, pk) -> Federation:
+    """A federation whose own dashboard the user may read: its own for federation roles, any for
+    `reads_nation`; 404 for the rest (a union's users read their union, not the federation)."""
+    if reads_nation(user):
+        return get_object_or_404(Federation.objects.all(), pk=pk)
+    if user.union_id:
+        raise Http404
+    return get_federation_for_user(user, pk)
+
+
+def _report_scope(request, pk=None, *, federation_pk=None) -> tuple[Federation, Union | None]:
+    """The access helper of the dashboards: the user may read reports, and the union `pk` (or
+    the federation `federation_pk`), if given, is one it may read (else 404). Without either,
+    the user's own unit: its union, or the federation itself (None)."""
     user = request.user
     if not user.can(Cap.VIEW_REPORTS):
         raise PermissionDenied
     if pk is not None:
-        union = get_union_for_user(user, pk)
+        union = report_union(user, pk)
         return union.federation, union
+    if federation_pk is not None:
+        return report_federation(user, federation_pk), None
     if user.union_id:
         union = get_union_for_user(user, user.union_id)
         return union.federation, union
@@ -212,16 +240,20 @@ def _progress(federation, report: Report, row: Row | None, structure: str) -> li
 
 
 def _crumbs(user, federation, union) -> list[tuple[str, str | None]]:
-    """From the federation down to the unit: each level linked when the user may open it."""
-    own_path = user.scope_path or ""
+    """From the federation (the country first, for those who read every federation) down to
+    the unit: each level linked when the user may open it."""
+    nation = reads_nation(user)
+    own_path = "" if nation else (user.scope_path or "")
     levels: list[tuple[str, str | None, str]] = [(federation.name, None, federation.path)]
     if union is not None:
         if union.parent_id:
             levels.append((union.parent.name, union.parent_id, union.parent.path))
         levels.append((union.name, union.pk, union.path))
-    crumbs = []
+    crumbs = [(_("General Confederation"), reverse("reports:national"))] if nation else []
     for name, pk, unit_path in levels:
-        if (user.union_id and pk == user.union_id) or (not user.union_id and pk is None):
+        if nation and pk is None:
+            url = reverse("reports:federation", args=[federation.pk])
+        elif (user.union_id and pk == user.union_id) or (not user.union_id and pk is None):
             url = reverse("reports:dashboard")
         elif pk is not None and unit_path.startswith(own_path):
             url = reverse("reports:unit", args=[pk])
@@ -290,10 +322,18 @@ def _page(request, federation: Federation, union: Union | None):
         "standing": standing,
         "crumbs": _crumbs(user, federation, union),
         "structure_label": Structure(params.structure).label,
-        "export_query": urlencode({**({"unit": union.pk} if union else {}), **dict(form.shown_data(params))}),
+        "export_query": urlencode({**_export_unit(user, federation, union), **dict(form.shown_data(params))}),
         "composition": member_composition(federation=federation, union=union),
     }
     return render(request, "reports/dashboard/dashboard.html", ctx)
+
+
+def _export_unit(user, federation, union) -> dict:
+    """What names the page's unit to the export: the union, or the federation for those who read
+    every federation (the others' federation is their own, the default)."""
+    if union is not None:
+        return {"unit": union.pk}
+    return {"federation": federation.pk} if reads_nation(user) else {}
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -302,8 +342,22 @@ def _page(request, federation: Federation, union: Union | None):
 @login_required
 @require_GET
 def dashboard(request):
-    """The leadership dashboard of the user's own unit."""
+    """The leadership dashboard of the user's own unit; the national dashboard for an account
+    above the federations (the General Confederation's viewer)."""
+    if request.user.scope_path is None and reads_nation(request.user):
+        from .national import national_page
+
+        return national_page(request)
     federation, union = _report_scope(request)
+    return _page(request, federation, union)
+
+
+@login_required
+@require_GET
+def federation_dashboard(request, pk):
+    """A federation's own dashboard: the user's own federation, or any for those who read every
+    federation (404 for the rest)."""
+    federation, union = _report_scope(request, federation_pk=pk)
     return _page(request, federation, union)
 
 
@@ -318,12 +372,14 @@ def unit_dashboard(request, pk):
 @login_required
 @require_GET
 def export(request):
-    """The dashboard's report as an .xlsx file: `?unit=<pk>` (default: the user's own unit) and
-    the dashboard's parameters."""
-    pk = request.GET.get("unit", "")
-    if pk and not pk.isdigit():
+    """The dashboard's report as an .xlsx file: `?unit=<pk>` or `?federation=<pk>` (default: the
+    user's own unit) and the dashboard's parameters."""
+    pk, federation_pk = request.GET.get("unit", ""), request.GET.get("federation", "")
+    if (pk and not pk.isdigit()) or (federation_pk and not federation_pk.isdigit()):
         raise Http404
-    federation, union = _report_scope(request, int(pk) if pk else None)
+    federation, union = _report_scope(
+        request, int(pk) if pk else None, federation_pk=int(federation_pk) if federation_pk and not pk else None
+    )
     _form, params = _params(request, federation, union)
     tree = _tree(federation, union, params)
     return attachment(achievement_xlsx(tree), achievement_filename(tree.report), XLSX)
@@ -331,6 +387,7 @@ def export(request):
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("federation/<int:pk>/", federation_dashboard, name="federation"),
     path("unit/<int:pk>/", unit_dashboard, name="unit"),
     path("export/", export, name="export"),
 ]

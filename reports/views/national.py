@@ -1,0 +1,155 @@
+"""The national dashboard (PRODUCT.md §6, §8) of the General Confederation (Tổng Liên đoàn), which
+assigns every provincial federation its yearly targets: per indicator the country's target (the
+sum of the federations' own) against the actual, and the federations ranked by their achievement
+of a chosen indicator, each a click away from its own dashboard (`dashboard.federation_dashboard`).
+
+Figures only, no record: the page is one `national_report` (a fixed number of queries whatever
+the number of federations). Who may open it: `dashboard.reads_nation`.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from federation.models import Federation
+
+from ..achievement import NATIONAL_CALENDAR, NationalReport, Rating, Report, Row, Structure, national_report
+from ..forms.dashboard import DashboardForm, Params
+from ..models import Target
+from ..periods import is_running
+from .dashboard import RANKING_CHART_LIMIT, Line, _number, _share, figure, reads_nation
+
+
+def national_years() -> list[int]:
+    """The years any federation has its own target for, latest first (one query)."""
+    years = Target.objects.filter(union__isnull=True).order_by().values_list("year", flat=True).distinct()
+    return sorted(set(years), reverse=True)
+
+
+def national_params(request) -> tuple[DashboardForm, Params]:
+    """The national dashboard's filter: the calendar year (`NATIONAL_CALENDAR`) and the same
+    defaults as a federation's dashboard."""
+    form = DashboardForm(request.GET, federation=NATIONAL_CALENDAR, years=national_years(), today=timezone.localdate())
+    return form, form.params()
+
+
+def check_national(user) -> None:
+    """Only accounts that read every federation; a federation's own users get 403 (they are
+    signed in and read reports, just not the country's)."""
+    if not reads_nation(user):
+        raise PermissionDenied
+
+
+def compute(params: Params) -> NationalReport:
+    return national_report(year=params.year, as_of=params.as_of, structure=params.structure)
+
+
+def _national_lines(national: NationalReport) -> list[Line]:
+    """The country's targets, and the rates some federation has a target on (no national target)."""
+    return [
+        Line(
+            row=row,
+            target=figure(row.target_value),
+            actual=figure(row.actual),
+            percent=row.percent,
+            expected=figure(row.expected),
+            rating_label=Rating(row.rating).label if row.rating else "",
+        )
+        for row in national.shown
+    ]
+
+
+@dataclass
+class FederationRank:
+    federation: Federation
+    report: Report
+    row: Row | None
+    url: str
+
+    @property
+    def percent(self):
+        return self.row.percent if self.row else None
+
+    @property
+    def rating(self):
+        return self.row.rating if self.row else None
+
+
+def ranking(national: NationalReport, code: str, query: str) -> list[FederationRank]:
+    """The federations, best first: by achievement of the chosen indicator (those without a
+    target on it after the others), then by the share of their targets achieved, then by name."""
+    ranks = []
+    for report in national.federations:
+        row = report.row(code)
+        row = row if row is not None and row.target is not None else None
+        url = reverse("reports:federation", args=[report.federation.pk]) + (f"?{query}" if query else "")
+        ranks.append(FederationRank(report.federation, report, row, url))
+    ranks.sort(key=lambda r: (r.percent is None, -(r.percent or 0), -_share(r.report), r.federation.name))
+    return ranks
+
+
+def national_page(request):
+    """The national dashboard (also what /reports/ shows the General Confederation's viewer)."""
+    check_national(request.user)
+    form, params = national_params(request)
+    national = compute(params)
+    report = national.report
+    chosen = report.row(params.indicator)
+    if chosen is None or chosen.target is None:
+        # The chosen indicator, else the first one the federations have targets on.
+        targeted = [r.indicator.code for f in national.federations for r in f.targeted]
+        code = params.indicator if params.indicator in targeted else (targeted[0] if targeted else params.indicator)
+        chosen = report.row(code)
+    code = chosen.indicator.code if chosen else params.indicator
+    shown = {**form.shown_data(params), "indicator": code}
+    query = urlencode({k: v for k, v in shown.items() if v != ""})
+    ranks = ranking(national, code, query)
+    charted = ranks[:RANKING_CHART_LIMIT]
+    ranking_chart = {
+        "labels": [r.federation.code for r in charted],
+        "names": [r.federation.name for r in charted],
+        "percent": [_number(r.percent) for r in charted],
+        "rating": [r.rating for r in charted],
+        "name": _("Achievement (%)"),
+    }
+    with_targets = [f for f in national.federations if f.targets]
+    ctx = {
+        "national": national,
+        "report": report,
+        "form": form,
+        "params": params,
+        "query": query,
+        # the filter without the indicator: each target's row picks it for the ranking
+        "base_query": urlencode({k: v for k, v in shown.items() if v != "" and k != "indicator"}),
+        "running": is_running(NATIONAL_CALENDAR, params.year, params.as_of),
+        "lines": _national_lines(national),
+        "chosen": chosen,
+        "chosen_code": code,
+        "ranking": ranks,
+        "ranking_chart": ranking_chart,
+        "ranking_truncated": len(ranks) > len(charted),
+        "ranking_charted": any(r.percent is not None for r in charted),
+        "federations": len(national.federations),
+        "federations_with_targets": len(with_targets),
+        "federations_without_targets": len(national.federations) - len(with_targets),
+        "federations_met_all": sum(1 for f in with_targets if f.achieved_or_exceeded == f.targets),
+        "structure_label": Structure(params.structure).label,
+    }
+    return render(request, "reports/national.html", ctx)
+
+
+@login_required
+@require_GET
+def national(request):
+    """The national dashboard at its own address (the viewer's /reports/ shows it too)."""
+    return national_page(request)
+
+
+urlpatterns = [path("national/", national, name="national")]
