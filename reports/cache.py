@@ -6,7 +6,8 @@ paths (imports, undo, moves, closures, shelter state changes, the demo) by calli
 `figures_changed()` themselves. Cached figures are keyed by the stamp, so a read after a commit
 never sees figures from before it. A lifetime bounds anything a future bulk path might forget,
 and `reports.tasks.warm_dashboards` recomputes the leadership's figures in the background so
-the first reader after a change rarely waits.
+the first reader after a change rarely waits. A commit also asks, debounced, for the rebuild of
+the pre-aggregated figures (reports/rollup.py), which know by themselves that they are stale.
 
 The cache is per process without Redis (development, tests): there the stamp is too, which is
 right for a single process. With REDIS_URL every process shares both.
@@ -34,6 +35,10 @@ def _bump() -> None:
         cache.incr(STAMP_KEY)
     except ValueError:  # not there (evicted, or never read): any new value invalidates
         cache.set(STAMP_KEY, stamp() + 1, timeout=None)
+    # The pre-aggregated figures know they are stale (database triggers): ask for their rebuild.
+    from .rollup import request_refresh
+
+    request_refresh()
 
 
 def figures_changed() -> None:

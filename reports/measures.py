@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.expressions import Combinable
 
 from federation.models import PATH_SEGMENT, Federation, path_segment
@@ -27,8 +27,9 @@ from unions.models import Kind, Level, Sector, Union, UnionLink
 from welfare.models import SOURCES as MONEY_SOURCES
 from welfare.models import Activity, EntryKind, FundEntry, FundKind, Program, Shelter, ShelterStatus
 
+from . import rollup
 from .cache import remember
-from .models import REPORTED_STATUSES, IndicatorValue, Measure, QuarterlyReturn
+from .models import REPORTED_STATUSES, IndicatorValue, Measure, QuarterlyReturn, RollupFigure
 from .periods import Period
 
 ZERO = Decimal(0)
@@ -56,6 +57,9 @@ class Source:
     def path(self) -> str:
         return f"{self.union}__path" if self.union else "path"
 
+
+# The pre-aggregated monthly figures (reports/rollup.py), scoped like the tables they sum.
+ROLLUP = Source(lambda: RollupFigure.objects.all(), "union")
 
 SOURCES: dict[str, Source] = {
     "movement": Source(lambda: Movement.objects.all(), "union"),
@@ -238,7 +242,7 @@ def recipe_for(indicator) -> tuple[str, Recipe] | Ratio:
 # --- Computing -----------------------------------------------------------------------------
 
 
-def _scope(source: Source, path: str, structure_on: datetime.date | None) -> Q:
+def _scope(source: Source, path: str, structure_on: datetime.date | None, stood: list[str] | None = None) -> Q:
     """Rows of `source` within the subtree at `path` (today's, or as it stood on `structure_on`);
     a federation's path takes its federation-level rows too."""
     if path == "":
@@ -250,7 +254,8 @@ def _scope(source: Source, path: str, structure_on: datetime.date | None) -> Q:
         return Q(**{f"{source.path()}__startswith": path})
     # Units that stood under `path` (or a federation since merged into it) at some time up to
     # that day; `structure_paths` then places each where it stood on the day (or last stood).
-    units = _links_to(structure_on).filter(_under_any(_stood_as(path, structure_on))).values("union_id")
+    stood = _stood_as(path, structure_on) if stood is None else stood
+    units = _links_to(structure_on).filter(_under_any(stood)).values("union_id")
     scope = Q(**{f"{source.union_id}__in": units})
     if federation and source.federation:
         scope |= Q(**{f"{source.union_id}__isnull": True, source.federation: int(path[:-1])})
@@ -393,19 +398,49 @@ def _per_union(plan: Plan, path: str, period: Period, structure_on) -> dict[int 
     for name, items in plan.by_source.items():
         source = SOURCES[name]
         aliases = {f"v{i}": key for i, (key, _m, _r) in enumerate(items)}
-        rows = (
-            source.queryset()
-            .filter(_scope(source, path, structure_on))
-            .order_by()
-            .values(unit=F(source.union_id))
-            .annotate(**{alias: AGGREGATES[m](r, period) for alias, (_k, m, r) in zip(aliases, items, strict=True)})
-        )
-        for row in rows:
+        wanted = [(alias, m, r, period) for alias, (_k, m, r) in zip(aliases, items, strict=True)]
+        for row in _figure_rows(source, path, structure_on, wanted, by_union=True):
             figures = per_union[row["unit"]]
             for alias, key in aliases.items():
                 if row[alias]:
                     figures[key] = figures.get(key, ZERO) + Decimal(row[alias])
     return dict(per_union)
+
+
+def _figure_rows(source: Source, path: str, structure_on, wanted: list, *, by_union: bool):
+    """The aggregates `wanted` ((alias, measure, recipe, period)) of one table over the scope, per
+    union or for the whole scope: live, or, for what is rolled up (reports/rollup.py), the rollup
+    rows of fresh federations plus the records for the rest — one statement either way. Rows to
+    add up alias by alias (several per union when parts come from both)."""
+    aliases = [alias for alias, _m, _r, _p in wanted]
+    branches = rollup.divide(wanted)
+    if branches is None:
+        parts = [(source, None, {alias: AGGREGATES[m](r, p) for alias, m, r, p in wanted})]
+    else:
+        federation = int(path[: PATH_SEGMENT - 1]) if path and structure_on is None else None
+        stale_ones = rollup.stale_federations_query(federation)
+        # Exists(...) uncorrelated: the database skips the part at once while none is stale.
+        stale = Q(Exists(stale_ones), **{f"{source.union}__federation_id__in": stale_ones})
+        fresh = Q(federation_id__in=rollup.fresh_federations())
+        parts = [
+            (source, branches.where, branches.live),
+            (ROLLUP, fresh & (branches.rolled_where or Q()), branches.rolled),
+            (source, stale & (branches.stale_where or Q()), branches.stale),
+        ]
+    stood = _stood_as(path, structure_on) if structure_on is not None and path else None
+    queries = []
+    for part_source, where, aggregates in parts:
+        if not aggregates:
+            continue
+        rows = part_source.queryset().filter(_scope(part_source, path, structure_on, stood))
+        if where is not None:
+            rows = rows.filter(where)
+        group = {"unit": F(part_source.union_id)} if by_union else {"whole": Value(1)}
+        columns = {alias: aggregates.get(alias, Value(None, output_field=DecimalField())) for alias in aliases}
+        queries.append(rows.order_by().values(**group).annotate(**columns))
+    if len(queries) == 1:
+        return list(queries[0])
+    return list(queries[0].union(*queries[1:], all=True))
 
 
 def series(indicators: Iterable, *, path: str, periods: list[Period], structure_on: datetime.date | None = None):
@@ -424,12 +459,12 @@ def _series_parts(plan: Plan, path: str, periods: list[Period], structure_on) ->
     parts: list[Parts] = [{} for _ in periods]
     for name, items in plan.by_source.items():
         source = SOURCES[name]
-        annotations, keys = {}, {}
+        wanted, keys = [], {}
         for p, period in enumerate(periods):
             for i, (key, measure, recipe) in enumerate(items):
-                annotations[f"p{p}_{i}"] = AGGREGATES[measure](recipe, period)
+                wanted.append((f"p{p}_{i}", measure, recipe, period))
                 keys[f"p{p}_{i}"] = (p, key)
-        row = source.queryset().filter(_scope(source, path, structure_on)).order_by().aggregate(**annotations)
+        rows = _figure_rows(source, path, structure_on, wanted, by_union=False)
         for alias, (p, key) in keys.items():
-            parts[p][key] = Decimal(row[alias] or 0)
+            parts[p][key] = sum((Decimal(row[alias] or 0) for row in rows), ZERO)
     return parts

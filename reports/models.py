@@ -426,3 +426,57 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} Q{self.quarter}/{self.year} → {self.user_id}"
+
+
+# --- Pre-aggregated figures (reports/rollup.py) ----------------------------------------------
+
+
+class RollupFigure(models.Model):
+    """One union's total of one rolled-up recipe (`key`, see `reports.rollup.recipes`) for one
+    month (its first day); the months before ROLLUP_FROM are one row dated `rollup.BEFORE`.
+    Whole calendar years also have a row of their own (key + "/y", dated 1 January). Written only
+    by `reports.rollup.refresh`, read only while its federation is fresh."""
+
+    # No database constraint: a union with no records left may be deleted while rows of it
+    # wait for the next refresh (they are never read: reads join the union).
+    union = models.ForeignKey(Union, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    # The federation whose refresh wrote the row: only its rows are read while it is fresh, and
+    # its refresh deletes them (a union moved to another federation leaves both stale until then).
+    federation = models.ForeignKey(
+        Federation, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    month = models.DateField()
+    key = models.CharField(max_length=64)
+    value = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["federation", "key", "month"], name="rollup_fed_key_month_idx")]
+
+    def __str__(self):
+        return f"{self.key} {self.union_id} {self.month:%m/%Y}"
+
+
+class RollupState(models.Model):
+    """Whether a federation's rollup rows were built, when, and from which month; the row a
+    refresh locks so that two workers never rebuild the same federation at once."""
+
+    federation = models.OneToOneField(Federation, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    built_at = models.DateTimeField(null=True, blank=True)
+    rollup_from = models.DateField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"{self.federation_id}: {self.built_at}"
+
+
+class RollupDirty(models.Model):
+    """A note, written by database triggers on members and movements (and on a union changing
+    federation), that a federation's records changed since its rollup was built. An append-only
+    log with no unique key and no foreign key, so concurrent writers never wait on each other;
+    a refresh deletes the notes it saw."""
+
+    federation = models.ForeignKey(Federation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+
+    def __str__(self):
+        return str(self.federation_id)

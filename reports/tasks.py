@@ -37,3 +37,14 @@ def warm_dashboards() -> int:
             tree_report(federation=federation, union=union, year=year, as_of=as_of)
             computed += 1
     return computed
+
+
+@shared_task
+def refresh_rollups() -> int:
+    """Every ROLLUP_REFRESH_SECONDS (CELERY_BEAT_SCHEDULE), and soon after a write
+    (reports/cache.py): rebuild the pre-aggregated figures of each federation whose records
+    changed (reports/rollup.py). Two workers never rebuild the same federation: the second skips
+    it. Returns how many were rebuilt."""
+    from .rollup import refresh_all
+
+    return len(refresh_all())
