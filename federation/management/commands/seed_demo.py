@@ -14,11 +14,12 @@ class Command(BaseCommand):
     help = (
         "Load the demo federation (Đắk Lắk) and its demo accounts. Does nothing but reset the demo "
         "passwords when the federation is already loaded. With --neighbour, load Phú Yên's federation "
-        "instead, without accounts."
+        "instead, without accounts. With --scale national (PostgreSQL only), load a federation for every "
+        "province (about 11 million members), resuming where an interrupted run stopped."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", required=True, choices=list(demo.SCALES))
+        parser.add_argument("--scale", required=True, choices=[*demo.SCALES, "national"])
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
         parser.add_argument(
             "--password", help="password of the demo accounts (default: DEMO_PASSWORD, else generated and printed)"
@@ -38,7 +39,31 @@ class Command(BaseCommand):
             % {"code": demo.NEIGHBOUR.code, "name": demo.NEIGHBOUR.name},
         )
 
+        parser.add_argument(
+            "--federations",
+            type=int,
+            help="national scale: load only the first N provinces (in the order of the province list)",
+        )
+        parser.add_argument(
+            "--fraction",
+            type=float,
+            default=1.0,
+            help="national scale: a share of the full size (members and unions), e.g. 0.01 for a quick load",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=2,
+            help="national scale: federations loaded at the same time, each by its own process (default 2)",
+        )
+
     def handle(self, *args, scale, seed, password, without_members=False, neighbour=False, **options):
+        if scale == "national":
+            self._load_national(seed=seed, password=password, **options)
+            return
+        if options.get("federations") is not None or options.get("fraction", 1.0) != 1.0:
+            raise CommandError("--federations and --fraction apply to --scale national only.")
+        options.pop("jobs", None)
         if neighbour:
             self._load_neighbour(scale=scale, seed=seed, password=password, members=not without_members)
             return
@@ -68,6 +93,48 @@ class Command(BaseCommand):
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
         self._logins(accounts, password, source)
+
+    def _load_national(self, *, seed, password, federations=None, fraction=1.0, jobs=2, **options):
+        from django.db import connection
+
+        from federation import national
+
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "--scale national needs PostgreSQL: set DATABASE_URL (it writes 11 million members with "
+                "PostgreSQL's bulk statements)."
+            )
+        if options.get("neighbour") or options.get("without_members"):
+            raise CommandError("--neighbour and --without-members do not apply to --scale national.")
+        if not 1 <= jobs <= 8:
+            raise CommandError("--jobs must be between 1 and 8.")
+        if not 0 < fraction <= 1:
+            raise CommandError("--fraction must be above 0 and at most 1.")
+        if federations is not None and not 1 <= federations <= len(national.SIZES):
+            raise CommandError(f"--federations must be between 1 and {len(national.SIZES)}.")
+        password, source = self._password(password)
+        started = time.perf_counter()
+        self.stdout.write(
+            f"National load: {'all' if federations is None else federations} federations, "
+            f"fraction {fraction:g}, seed {seed}"
+        )
+        try:
+            loaded = national.load_national(
+                fraction=fraction, federations=federations, seed=seed, password=password, jobs=jobs,
+                out=lambda text: self.stdout.write(text),
+            )  # fmt: skip
+        except demo.DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        seconds = time.perf_counter() - started
+        members = sum(f.counts["members"] for f in loaded.loaded)
+        movements = sum(f.counts["movements"] for f in loaded.loaded)
+        steps = ", ".join(f"{name} {elapsed:.1f} s" for name, elapsed in loaded.timings.items())
+        self.stdout.write(
+            f"Loaded {len(loaded.loaded)} federations ({len(loaded.skipped)} already there): {members:,} members, "
+            f"{movements:,} movements in {seconds:.1f} s ({steps})"
+        )
+        if loaded.accounts:
+            self._logins(loaded.accounts, password, source)
 
     def _load_neighbour(self, *, scale, seed, password, members):
         which = demo.NEIGHBOUR
@@ -169,7 +236,7 @@ class Command(BaseCommand):
         rows = [("username", "role", "unit", "")]
         for user in accounts:
             unit = user.union or user.federation
-            rows.append((user.username, user.role, unit.code, unit.name))
+            rows.append((user.username, user.role, unit.code if unit else "", unit.name if unit else ""))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         self.stdout.write("\nDemo logins")
         for row in rows:
