@@ -396,9 +396,16 @@ def _by_federation(figures: Actuals, own: dict[int, dict], roots: dict[int, int]
 
 
 def _federation_parts(indicators, period: Period, structure_on, roots) -> dict[int, dict]:
-    """Every open federation's parts over `period`, from one `actuals` over the whole country."""
-    figures = actuals(indicators, path="", period=period, structure_on=structure_on)
-    return _by_federation(figures, _own_parts(figures.plan, period, structure_on), roots)
+    """Every open federation's parts over `period`, from one `actuals` over the whole country.
+    Cached as those 34 sums, not as the country's per-union figures they are folded from: a
+    cached national dashboard then reads kilobytes instead of megabytes."""
+
+    def compute() -> dict[int, dict]:
+        figures = actuals(indicators, path="", period=period, structure_on=structure_on, cached=False)
+        return _by_federation(figures, _own_parts(figures.plan, period, structure_on), roots)
+
+    codes = tuple(Plan.of(indicators).codes)
+    return remember(("federation-parts", period, structure_on, codes, tuple(sorted(roots.items()))), compute)
 
 
 def national_report(

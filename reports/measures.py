@@ -381,15 +381,27 @@ class Actuals:
         return {path: self.plan.finish(parts) for path, parts in grouped.items()}
 
 
-def actuals(indicators: Iterable, *, path: str, period: Period, structure_on: datetime.date | None = None) -> Actuals:
+def actuals(
+    indicators: Iterable,
+    *,
+    path: str,
+    period: Period,
+    structure_on: datetime.date | None = None,
+    cached: bool = True,
+) -> Actuals:
     """The values of `indicators` for everything under `path` in `period`, per union: one query
-    per table the indicators come from, and one for the tree (none while cached)."""
+    per table the indicators come from, and one for the tree (none while cached). Without
+    `cached`, always computed: for a caller that keeps its own, much smaller, fold of them (the
+    whole country's per-union figures are megabytes, slower to read back than to fold)."""
     plan = Plan.of(indicators)
 
     def compute():
         return _per_union(plan, path, period, structure_on), structure_paths(path, structure_on)
 
-    per_union, paths = remember(("actuals", path, period, structure_on, tuple(plan.codes)), compute)
+    if cached:
+        per_union, paths = remember(("actuals", path, period, structure_on, tuple(plan.codes)), compute)
+    else:
+        per_union, paths = compute()
     return Actuals(plan, path, period, structure_on, per_union, paths)
 
 
