@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-ldld-2025
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser fuzz audit lint format bench messages install clean
+.PHONY: run test test-browser fuzz audit lint format bench bench-national load-test messages install clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -61,6 +61,21 @@ bench: install
 	$(PY) bench/welfare_totals.py
 	$(PY) bench/dashboard.py --server $(BENCH_POSTGRES)
 	$(PY) bench/reorganize.py --server $(BENCH_POSTGRES)
+
+# National scale (docs/performance.md, "National scale"): the main pages and a 125,000-row import
+# on a database loaded with `seed_demo --scale national` (NATIONAL_DATABASE; the import is undone
+# after), the same import at province scale in a database of its own on BENCH_POSTGRES.
+NATIONAL_DATABASE ?= $(BENCH_POSTGRES)/lddl_national
+NATIONAL_ARGS ?=
+bench-national: install
+	$(PY) bench/national.py --database-url $(NATIONAL_DATABASE) --server $(BENCH_POSTGRES) $(NATIONAL_ARGS)
+
+# 50 users on the main pages for 120 s: gunicorn on 127.0.0.1:8765, Redis db 15 as the cache,
+# locust headless; everything started is stopped at the end (bench/load/run.py).
+LOAD_REDIS ?= redis://127.0.0.1:6379/15
+LOAD_ARGS ?= --users 50 --spawn-rate 10 --duration 120
+load-test: install
+	$(PY) bench/load/run.py --database-url $(NATIONAL_DATABASE) --redis-url $(LOAD_REDIS) $(LOAD_ARGS)
 
 # Refresh the Vietnamese catalogue after changing user-facing text (needs GNU gettext).
 messages: install
