@@ -28,6 +28,7 @@ from unions.models import Union
 from unions.selectors import default_federation_for_user, get_federation_for_user, get_union_for_user
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
+from ..cache import remember
 from ..completeness import completeness
 from ..composition import member_composition
 from ..exports import XLSX, achievement_filename, achievement_xlsx
@@ -282,8 +283,15 @@ def _page(request, federation: Federation, union: Union | None):
     ranking = _ranking(tree, code, query)
 
     due_year, due_quarter = latest_due_quarter(federation, min(today, report.period.end))
-    standing = completeness(
-        federation, path=union.path if union else federation.path, year=due_year, quarter=due_quarter, today=today
+    # Both from the records, cached like the figures until a write commits (reports/cache.py).
+    node_path = union.path if union else federation.path
+    standing = remember(
+        ("completeness", federation.pk, node_path, due_year, due_quarter, today),
+        lambda: completeness(federation, path=node_path, year=due_year, quarter=due_quarter, today=today),
+    )
+    composition = remember(
+        ("composition", federation.pk, union.pk if union else None),
+        lambda: member_composition(federation=federation, union=union),
     )
 
     chart = {
@@ -323,7 +331,7 @@ def _page(request, federation: Federation, union: Union | None):
         "crumbs": _crumbs(user, federation, union),
         "structure_label": Structure(params.structure).label,
         "export_query": urlencode({**_export_unit(user, federation, union), **dict(form.shown_data(params))}),
-        "composition": member_composition(federation=federation, union=union),
+        "composition": composition,
     }
     return render(request, "reports/dashboard/dashboard.html", ctx)
 

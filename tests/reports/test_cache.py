@@ -85,3 +85,25 @@ def test_the_write_hooks_survive_garbage_collection(cached, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         member(cached.a, joined_on=D(2024, 3, 1))
     assert admitted(cached) == 1
+
+
+def test_the_dashboards_composition_and_completeness_are_cached_until_a_write(
+    cached, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    client = client_for(cached.leader)
+    url = reverse("reports:dashboard") + "?year=2024"
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(url)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "members_member" not in sql and "reports_quarterlyreturn" not in sql  # neither read again
+    assert second.context["composition"].total.members == first.context["composition"].total.members
+    assert second.context["standing"].total == first.context["standing"].total
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=D(2024, 3, 1))
+    third = client.get(url)
+    assert third.context["composition"].total.members == first.context["composition"].total.members + 1
