@@ -58,6 +58,11 @@ SHARED = {"reports.Indicator": "code"}
 EXCLUDED: dict[str, str] = {
     "members.RollExport": "a prepared download of a member list: a copy of rows the backup holds, "
     "kept for ROLL_EXPORT_KEEP_DAYS only",
+    # Pre-aggregated figures (reports/rollup.py), derived from the members and movements the
+    # backup holds: a restored federation has none, is read live, and the next refresh builds them.
+    "reports.RollupFigure": "pre-aggregated dashboard figures, rebuilt from the records by refresh_rollups",
+    "reports.RollupState": "when the pre-aggregated figures were built: a restored federation is not yet",
+    "reports.RollupDirty": "the log of federations whose pre-aggregated figures are stale",
 }
 # Models of other apps that concern a federation's accounts and are not exported (docs/backup.md).
 NOT_EXPORTED = {
