@@ -61,7 +61,7 @@ def route_task(name, args, kwargs, options, task=None, **kw):
     A process that points its default queue elsewhere at run time (`app.conf.task_default_queue`,
     as the tests' own workers do) sends everything there: its worker consumes that queue alone."""
     default = task.app.conf.task_default_queue if task is not None else settings.CELERY_TASK_DEFAULT_QUEUE
-    if not settings.CELERY_ONE_QUEUE and default != settings.CELERY_TASK_DEFAULT_QUEUE:
+    if default not in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_ONE_QUEUE):
         return {"queue": default}
     queue = task_queue(name)
     return {"queue": queue} if queue else None
