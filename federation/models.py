@@ -39,6 +39,16 @@ class FederationQuerySet(models.QuerySet):
             return self
         return self.filter(pk=user.federation_id)
 
+    def reported_to(self, user):
+        """Federations whose own figures (dashboard, report, export) the user reads: every one for
+        an account above the federations, its own for the federation's roles; none for a union's
+        users, who read their union."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.reads_every_federation:
+            return self
+        return self.none() if user.union_id else self.visible_to(user)
+
     def making_up(self, federation_id: int, day) -> list[int]:
         """`federation_id` and the federations merged into it (or into one of those) after
         `day`: the federations whose units it was made of on that day."""

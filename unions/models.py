@@ -67,6 +67,13 @@ class UnionQuerySet(models.QuerySet):
         """Every union in the user's subtree (the user's own union included)."""
         return in_scope(self, user, "path")
 
+    def reported_to(self, user):
+        """Unions whose figures the user reads: its subtree, like `visible_to`; every one for an
+        account above the federations (no record of them is visible to it, only their figures)."""
+        if user.is_authenticated and user.reads_every_federation:
+            return self
+        return self.visible_to(user)
+
     def editable_by(self, user):
         """Units whose data the user may change: federation roles their whole federation,
         a direct-superior officer the units below its own union."""

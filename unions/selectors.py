@@ -33,6 +33,16 @@ def get_union_for_user(user, pk) -> Union:
     return get_object_or_404(Union.objects.visible_to(user).select_related("federation", "parent"), pk=pk)
 
 
+def get_union_for_reports(user, pk) -> Union:
+    """A union whose figures the user reads (`Union.objects.reported_to`); 404 otherwise."""
+    return get_object_or_404(Union.objects.reported_to(user).select_related("federation", "parent"), pk=pk)
+
+
+def get_federation_for_reports(user, pk) -> Federation:
+    """A federation whose own figures the user reads (`Federation.objects.reported_to`); 404 otherwise."""
+    return get_object_or_404(Federation.objects.reported_to(user), pk=pk)
+
+
 def get_scope_path_for_code(user, code: str, *, federation_code: str = "") -> str:
     """The tree path of the unit with `code` (a union's, or a federation's own code for
     federation-level users), for "everything under this unit" filters. 404 alike for an unknown

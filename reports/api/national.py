@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from ..achievement import NATIONAL_CALENDAR, Structure, national_report, plain
 from ..periods import default_as_of, default_year, report_year, year_period
-from ..views.dashboard import reads_nation
 from ..views.national import national_years
 from .reports import AchievementRowSerializer, UnitAchievementSerializer, achievement_json
 
@@ -64,7 +63,7 @@ class NationalViewSet(viewsets.ViewSet):
         ),
     )
     def list(self, request):
-        if not reads_nation(request.user):
+        if not request.user.reads_every_federation:
             raise exceptions.PermissionDenied
         query = NationalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -128,15 +128,10 @@ def _unit(user, code: str | None) -> tuple[Federation, Union | None]:
             return user.federation, None
         raise exceptions.ValidationError({"unit": [_("Give the unit's code.")]})
     code = code.strip().upper()
-    # Those who read every federation (the General Confederation's viewer) name any unit.
-    nation = user.reads_every_federation
-    if not user.union_id:
-        federations = Federation.objects.all() if nation else Federation.objects.visible_to(user)
-        federation = federations.filter(code__iexact=code).first()
-        if federation is not None:
-            return federation, None
-    unions = Union.objects.all() if nation else Union.objects.visible_to(user)
-    matches = list(unions.filter(code=code).select_related("federation")[:2])
+    federation = Federation.objects.reported_to(user).filter(code__iexact=code).first()
+    if federation is not None:
+        return federation, None
+    matches = list(Union.objects.reported_to(user).filter(code=code).select_related("federation")[:2])
     if len(matches) != 1:
         raise Http404
     return matches[0].federation, matches[0]

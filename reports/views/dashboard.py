@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -25,7 +25,12 @@ from django.views.decorators.http import require_GET
 from federation.models import Cap, Federation
 from federation.views import attachment
 from unions.models import Union
-from unions.selectors import default_federation_for_user, get_federation_for_user, get_union_for_user
+from unions.selectors import (
+    default_federation_for_user,
+    get_federation_for_reports,
+    get_union_for_reports,
+    get_union_for_user,
+)
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
 from ..cache import remember
@@ -58,30 +63,6 @@ def _number(value) -> float | None:
 # --- access --------------------------------------------------------------------------------------
 
 
-def reads_nation(user) -> bool:
-    """The user reads the dashboards of every federation (the General Confederation's viewer, a
-    superuser), though no record of them is visible to it (its `scope_path` is None)."""
-    return user.can(Cap.VIEW_REPORTS) and user.reads_every_federation
-
-
-def report_union(user, pk) -> Union:
-    """A union whose dashboard the user may read: one of its subtree, any for `reads_nation`;
-    404 alike for "missing" and "not yours"."""
-    if reads_nation(user):
-        return get_object_or_404(Union.objects.select_related("federation", "parent"), pk=pk)
-    return get_union_for_user(user, pk)
-
-
-def report_federation(user, pk) -> Federation:
-    """A federation whose own dashboard the user may read: its own for federation roles, any for
-    `reads_nation`; 404 for the rest (a union's users read their union, not the federation)."""
-    if reads_nation(user):
-        return get_object_or_404(Federation.objects.all(), pk=pk)
-    if user.union_id:
-        raise Http404
-    return get_federation_for_user(user, pk)
-
-
 def _report_scope(request, pk=None, *, federation_pk=None) -> tuple[Federation, Union | None]:
     """The access helper of the dashboards: the user may read reports, and the union `pk` (or
     the federation `federation_pk`), if given, is one it may read (else 404). Without either,
@@ -90,10 +71,10 @@ def _report_scope(request, pk=None, *, federation_pk=None) -> tuple[Federation, 
     if not user.can(Cap.VIEW_REPORTS):
         raise PermissionDenied
     if pk is not None:
-        union = report_union(user, pk)
+        union = get_union_for_reports(user, pk)
         return union.federation, union
     if federation_pk is not None:
-        return report_federation(user, federation_pk), None
+        return get_federation_for_reports(user, federation_pk), None
     if user.union_id:
         union = get_union_for_user(user, user.union_id)
         return union.federation, union
@@ -243,7 +224,7 @@ def _progress(federation, report: Report, row: Row | None, structure: str) -> li
 def _crumbs(user, federation, union) -> list[tuple[str, str | None]]:
     """From the federation (the country first, for those who read every federation) down to
     the unit: each level linked when the user may open it."""
-    nation = reads_nation(user)
+    nation = user.reads_every_federation
     own_path = "" if nation else (user.scope_path or "")
     levels: list[tuple[str, str | None, str]] = [(federation.name, None, federation.path)]
     if union is not None:
@@ -341,7 +322,7 @@ def _export_unit(user, federation, union) -> dict:
     every federation (the others' federation is their own, the default)."""
     if union is not None:
         return {"unit": union.pk}
-    return {"federation": federation.pk} if reads_nation(user) else {}
+    return {"federation": federation.pk} if user.reads_every_federation else {}
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -352,7 +333,7 @@ def _export_unit(user, federation, union) -> dict:
 def dashboard(request):
     """The leadership dashboard of the user's own unit; the national dashboard for an account
     above the federations (the General Confederation's viewer)."""
-    if request.user.scope_path is None and reads_nation(request.user):
+    if request.user.scope_path is None and request.user.reads_every_federation:
         from .national import national_page
 
         return national_page(request)

@@ -4,7 +4,7 @@ sum of the federations' own) against the actual, and the federations ranked by t
 of a chosen indicator, each a click away from its own dashboard (`dashboard.federation_dashboard`).
 
 Figures only, no record: the page is one `national_report` (a fixed number of queries whatever
-the number of federations). Who may open it: `dashboard.reads_nation`.
+the number of federations). Who may open it: `User.reads_every_federation`.
 """
 
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from ..achievement import NATIONAL_CALENDAR, NationalReport, Rating, Report, Row
 from ..forms.dashboard import DashboardForm, Params
 from ..models import Target
 from ..periods import is_running
-from .dashboard import RANKING_CHART_LIMIT, Line, _number, _share, figure, reads_nation
+from .dashboard import RANKING_CHART_LIMIT, Line, _number, _share, figure
 
 
 def national_years() -> list[int]:
@@ -43,7 +43,7 @@ def national_params(request) -> tuple[DashboardForm, Params]:
 def check_national(user) -> None:
     """Only accounts that read every federation; a federation's own users get 403 (they are
     signed in and read reports, just not the country's)."""
-    if not reads_nation(user):
+    if not user.reads_every_federation:
         raise PermissionDenied
 
 

@@ -24,6 +24,7 @@ from reports.achievement import national_report, tree_report
 from tests import test_access
 from tests.conftest import client_for
 from tests.factories import FederationFactory, UnionFactory, superior
+from unions.models import Union
 from welfare import services as welfare_services
 from welfare.models import Program
 
@@ -223,6 +224,18 @@ def test_queries_do_not_grow_with_the_number_of_federations(n):
 
 
 # --- the role ----------------------------------------------------------------------------------
+
+
+def test_figures_reach_every_federation_records_none(n):
+    """The one rule behind every report's access: `reported_to` (figures) beside `visible_to`
+    (records)."""
+    everything = set(Union.objects.values_list("pk", flat=True))
+    assert set(Union.objects.reported_to(n.viewer).values_list("pk", flat=True)) == everything
+    assert not Union.objects.visible_to(n.viewer).exists()
+    assert set(Federation.objects.reported_to(n.viewer)) == set(Federation.objects.all())
+    assert list(Federation.objects.reported_to(n.leader)) == [n.fed]
+    assert not Federation.objects.reported_to(n.chair_a).exists()  # a union's users read their union
+    assert set(Union.objects.reported_to(n.officer)) == set(Union.objects.visible_to(n.officer))
 
 
 def test_the_viewer_has_no_place_and_signs_in_with_two_factors(n):
