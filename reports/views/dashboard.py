@@ -112,7 +112,7 @@ class Line:
         return self.row.indicator
 
 
-def _lines(report: Report) -> list[Line]:
+def target_lines(rows: list[Row]) -> list[Line]:
     return [
         Line(
             row=row,
@@ -122,13 +122,13 @@ def _lines(report: Report) -> list[Line]:
             expected=figure(row.expected),
             rating_label=Rating(row.rating).label if row.rating else "",
         )
-        for row in report.targeted
+        for row in rows
     ]
 
 
 @dataclass
 class Rank:
-    union: Union
+    unit: Union | Federation  # a unit below, or a federation on the national dashboard
     report: Report
     row: Row | None
     url: str
@@ -147,17 +147,36 @@ def _share(report: Report) -> float:
     return report.achieved_or_exceeded / report.targets if report.targets else -1.0
 
 
-def _ranking(tree: TreeReport, code: str, query: str) -> list[Rank]:
-    """The children, best first: by their achievement on the chosen indicator (those without a
-    target on it after the others), then by the share of their targets achieved."""
+def ranked(entries, code: str, query: str, *, by: str = "code") -> list[Rank]:
+    """(unit, report, url name) entries, best first: by their achievement on the chosen indicator
+    (those without a target on it after the others), then by the share of their targets achieved,
+    then by the unit's `by` (code, or name)."""
     ranks = []
-    for union, report in tree.children:
+    for unit, report, url_name in entries:
         row = report.row(code)
         row = row if row is not None and row.target is not None else None
-        url = reverse("reports:unit", args=[union.pk]) + (f"?{query}" if query else "")
-        ranks.append(Rank(union, report, row, url))
-    ranks.sort(key=lambda r: (r.percent is None, -(r.percent or 0), -_share(r.report), r.union.code))
+        url = reverse(url_name, args=[unit.pk]) + (f"?{query}" if query else "")
+        ranks.append(Rank(unit, report, row, url))
+    ranks.sort(key=lambda r: (r.percent is None, -(r.percent or 0), -_share(r.report), getattr(r.unit, by)))
     return ranks
+
+
+def ranking_context(ranks: list[Rank]) -> dict:
+    """What the ranking's chart and table need (templates/reports/dashboard/_ranking.html)."""
+    charted = ranks[:RANKING_CHART_LIMIT]
+    return {
+        "ranking": ranks,
+        "ranking_chart": {
+            "labels": [r.unit.code for r in charted],
+            "names": [r.unit.name for r in charted],
+            "percent": [_number(r.percent) for r in charted],
+            "rating": [r.rating for r in charted],
+            "name": _("Achievement (%)"),
+        },
+        "ranking_truncated": len(ranks) > len(charted),
+        # Without a target on the indicator below, the chart would be empty: the table says it all.
+        "ranking_charted": any(r.percent is not None for r in charted),
+    }
 
 
 @dataclass
@@ -261,7 +280,7 @@ def _page(request, federation: Federation, union: Union | None):
 
     # Links down the tree and up the breadcrumbs keep the year, day, structure and indicator.
     query = urlencode({k: v for k, v in form.shown_data(params).items() if v != ""})
-    ranking = _ranking(tree, code, query)
+    ranks = ranked(((union, r, "reports:unit") for union, r in tree.children), code, query)
 
     due_year, due_quarter = latest_due_quarter(federation, min(today, report.period.end))
     # Both from the records, cached like the figures until a write commits (reports/cache.py).
@@ -281,14 +300,6 @@ def _page(request, federation: Federation, union: Union | None):
         "expected": [_number(m.expected) for m in months],
         "names": {"actual": _("Actual (cumulative)"), "expected": _("Target to date")},
     }
-    charted = ranking[:RANKING_CHART_LIMIT]
-    ranking_chart = {
-        "labels": [r.union.code for r in charted],
-        "names": [r.union.name for r in charted],
-        "percent": [_number(r.percent) for r in charted],
-        "rating": [r.rating for r in charted],
-        "name": _("Achievement (%)"),
-    }
     ctx = {
         "federation": federation,
         "union": union,
@@ -298,16 +309,12 @@ def _page(request, federation: Federation, union: Union | None):
         "params": params,
         "query": query,
         "running": running,
-        "lines": _lines(report),
+        "lines": target_lines(report.targeted),
         "chosen": chosen,
         "chosen_code": code,
         "months": months,
         "chart": chart,
-        "ranking": ranking,
-        "ranking_chart": ranking_chart,
-        "ranking_truncated": len(ranking) > len(charted),
-        # Without a target on the indicator below, the chart would be empty: the table says it all.
-        "ranking_charted": any(r.percent is not None for r in charted),
+        **ranking_context(ranks),
         "standing": standing,
         "crumbs": _crumbs(user, federation, union),
         "structure_label": Structure(params.structure).label,

@@ -7,24 +7,19 @@ Figures only, no record: the page is one `national_report` (a fixed number of qu
 the number of federations). Who may open it: `User.reads_every_federation`.
 """
 
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from federation.models import Federation
-
-from ..achievement import NATIONAL_CALENDAR, NationalReport, Rating, Report, Row, Structure, national_report
+from ..achievement import NATIONAL_CALENDAR, NationalReport, Structure, national_report
 from ..forms.dashboard import DashboardForm, Params
 from ..models import Target
 from ..periods import is_running
-from .dashboard import RANKING_CHART_LIMIT, Line, _number, _share, figure
+from .dashboard import ranked, ranking_context, target_lines
 
 
 def national_years() -> list[int]:
@@ -51,50 +46,6 @@ def compute(params: Params) -> NationalReport:
     return national_report(year=params.year, as_of=params.as_of, structure=params.structure)
 
 
-def _national_lines(national: NationalReport) -> list[Line]:
-    """The country's targets, and the rates some federation has a target on (no national target)."""
-    return [
-        Line(
-            row=row,
-            target=figure(row.target_value),
-            actual=figure(row.actual),
-            percent=row.percent,
-            expected=figure(row.expected),
-            rating_label=Rating(row.rating).label if row.rating else "",
-        )
-        for row in national.shown
-    ]
-
-
-@dataclass
-class FederationRank:
-    federation: Federation
-    report: Report
-    row: Row | None
-    url: str
-
-    @property
-    def percent(self):
-        return self.row.percent if self.row else None
-
-    @property
-    def rating(self):
-        return self.row.rating if self.row else None
-
-
-def ranking(national: NationalReport, code: str, query: str) -> list[FederationRank]:
-    """The federations, best first: by achievement of the chosen indicator (those without a
-    target on it after the others), then by the share of their targets achieved, then by name."""
-    ranks = []
-    for report in national.federations:
-        row = report.row(code)
-        row = row if row is not None and row.target is not None else None
-        url = reverse("reports:federation", args=[report.federation.pk]) + (f"?{query}" if query else "")
-        ranks.append(FederationRank(report.federation, report, row, url))
-    ranks.sort(key=lambda r: (r.percent is None, -(r.percent or 0), -_share(r.report), r.federation.name))
-    return ranks
-
-
 def national_page(request):
     """The national dashboard (also what /reports/ shows the General Confederation's viewer)."""
     check_national(request.user)
@@ -110,15 +61,9 @@ def national_page(request):
     code = chosen.indicator.code if chosen else params.indicator
     shown = {**form.shown_data(params), "indicator": code}
     query = urlencode({k: v for k, v in shown.items() if v != ""})
-    ranks = ranking(national, code, query)
-    charted = ranks[:RANKING_CHART_LIMIT]
-    ranking_chart = {
-        "labels": [r.federation.code for r in charted],
-        "names": [r.federation.name for r in charted],
-        "percent": [_number(r.percent) for r in charted],
-        "rating": [r.rating for r in charted],
-        "name": _("Achievement (%)"),
-    }
+    # The federations, ranked as a dashboard ranks the units below it (ties by name).
+    entries = ((f.federation, f, "reports:federation") for f in national.federations)
+    ranks = ranked(entries, code, query, by="name")
     with_targets = [f for f in national.federations if f.targets]
     ctx = {
         "national": national,
@@ -129,13 +74,10 @@ def national_page(request):
         # the filter without the indicator: each target's row picks it for the ranking
         "base_query": urlencode({k: v for k, v in shown.items() if v != "" and k != "indicator"}),
         "running": is_running(NATIONAL_CALENDAR, params.year, params.as_of),
-        "lines": _national_lines(national),
+        "lines": target_lines(national.shown),
         "chosen": chosen,
         "chosen_code": code,
-        "ranking": ranks,
-        "ranking_chart": ranking_chart,
-        "ranking_truncated": len(ranks) > len(charted),
-        "ranking_charted": any(r.percent is not None for r in charted),
+        **ranking_context(ranks),
         "federations": len(national.federations),
         "federations_with_targets": len(with_targets),
         "federations_without_targets": len(national.federations) - len(with_targets),
