@@ -17,6 +17,7 @@ from federation.models import PATH_SEGMENT, Federation
 from unions.models import Level, Union
 
 from .achievement import percent
+from .cache import remember
 from .models import REPORTED_STATUSES, QuarterlyReturn, ReportingQuarter, ReturnStatus
 from .periods import default_deadline, quarter_period
 
@@ -125,9 +126,18 @@ class Completeness:
 def completeness(
     federation: Federation, *, path: str, year: int, quarter: int, today: datetime.date | None = None
 ) -> Completeness:
-    """Every owing union under `path` with its standing for the quarter, and the tallies."""
+    """Every owing union under `path` with its standing for the quarter, and the tallies. Cached
+    like the dashboards' figures until a write to returns or units commits (reports/cache.py);
+    the day and the deadline are part of the key."""
     today = today or timezone.localdate()
     deadline = deadline_for(federation, year, quarter)
+    return remember(
+        ("completeness", federation.pk, path, year, quarter, today, deadline),
+        lambda: _completeness(federation, path, year, quarter, today, deadline),
+    )
+
+
+def _completeness(federation, path: str, year: int, quarter: int, today, deadline) -> Completeness:
     result = Completeness(federation, path, year, quarter, deadline)
     returns = {
         r["union_id"]: r

@@ -12,6 +12,7 @@ from federation.models import PATH_SEGMENT, Federation
 from members.models import Member, MemberStatus
 from unions.models import Status, Union
 
+from .cache import remember
 from .privacy import suppress_small, suppressed_share
 
 BREAKDOWNS = ("minority", "religious", "party")
@@ -52,7 +53,15 @@ def _row(unit, figures: dict) -> CompositionRow:
 
 def member_composition(*, federation: Federation, union: Union | None) -> Composition:
     """The composition of the active members below `union` (the federation when None), per
-    unit one level below it (the union itself when it has none)."""
+    unit one level below it (the union itself when it has none). Cached like the dashboards'
+    figures until a write to members or units commits (reports/cache.py)."""
+    return remember(
+        ("composition", federation.pk, union.pk if union is not None else None),
+        lambda: _composition(federation, union),
+    )
+
+
+def _composition(federation: Federation, union: Union | None) -> Composition:
     path = union.path if union is not None else federation.path
     length = len(path) + PATH_SEGMENT
     grouped = (

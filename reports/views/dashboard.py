@@ -33,7 +33,6 @@ from unions.selectors import (
 )
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
-from ..cache import remember
 from ..completeness import completeness
 from ..composition import member_composition
 from ..exports import XLSX, achievement_filename, achievement_xlsx
@@ -283,15 +282,8 @@ def _page(request, federation: Federation, union: Union | None):
     ranks = ranked(((union, r, "reports:unit") for union, r in tree.children), code, query)
 
     due_year, due_quarter = latest_due_quarter(federation, min(today, report.period.end))
-    # Both from the records, cached like the figures until a write commits (reports/cache.py).
-    node_path = union.path if union else federation.path
-    standing = remember(
-        ("completeness", federation.pk, node_path, due_year, due_quarter, today),
-        lambda: completeness(federation, path=node_path, year=due_year, quarter=due_quarter, today=today),
-    )
-    composition = remember(
-        ("composition", federation.pk, union.pk if union else None),
-        lambda: member_composition(federation=federation, union=union),
+    standing = completeness(
+        federation, path=union.path if union else federation.path, year=due_year, quarter=due_quarter, today=today
     )
 
     chart = {
@@ -319,7 +311,7 @@ def _page(request, federation: Federation, union: Union | None):
         "crumbs": _crumbs(user, federation, union),
         "structure_label": Structure(params.structure).label,
         "export_query": urlencode({**_export_unit(user, federation, union), **dict(form.shown_data(params))}),
-        "composition": composition,
+        "composition": member_composition(federation=federation, union=union),
     }
     return render(request, "reports/dashboard/dashboard.html", ctx)
 
