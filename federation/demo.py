@@ -48,7 +48,7 @@ from members.validation import century_digit
 from unions.models import Kind, Level, Sector, Status, Union, UnionLink
 from unions.services import union_move
 
-from .models import AuditLog, Federation, Role, User, path_segment
+from .models import NATIONAL_ROLES, AuditLog, Federation, Role, User, path_segment
 from .services import audit_log, diff_fields, user_create
 from .signals import records_changed
 from .text import clean_text, fold
@@ -2528,16 +2528,31 @@ def missing_accounts() -> list[str]:
 def ensure_accounts(*, federation: Federation, password: str | None, reset: bool = True) -> list[User]:
     """Create the demo accounts that are missing, with `password`; with `reset`, also give it to
     the existing ones."""
-    # One hash for the five accounts: hashing is deliberately slow (about half a second), and
-    # the accounts share the password anyway.
-    encoded = make_password(password) if password else None
     officer_union, chair_union = demo_units(federation)
-    units = {Role.SUPERIOR_OFFICER: officer_union, Role.GRASSROOTS_CHAIR: chair_union}
+    return open_accounts(
+        DEMO_ACCOUNTS,
+        federation=federation,
+        units={Role.SUPERIOR_OFFICER: officer_union, Role.GRASSROOTS_CHAIR: chair_union},
+        password=password,
+        reset=reset,
+        ours=lambda user: user.federation_id == federation.pk,
+        where="the demo federation",
+    )
+
+
+def open_accounts(accounts, *, federation, units, password, reset=True, ours, where: str) -> list[User]:
+    """Create the `accounts` (DemoAccount) that are missing in `federation` (an account above the
+    federations in none), a union role in its `units[role]`, with `password`; with `reset`, also
+    give it to the existing ones. An existing account of that username must be `ours` (loaded
+    with the data set `where`), never someone else's."""
+    # One hash for all of them: hashing is deliberately slow (about half a second), and the
+    # accounts share the password anyway.
+    encoded = make_password(password) if password else None
     users = []
-    for account in DEMO_ACCOUNTS:
+    for account in accounts:
         user = User.objects.filter(username=account.username).first()
-        if user is not None and user.federation_id != federation.pk:
-            raise DemoError(f"The username {account.username} belongs to an account outside the demo federation.")
+        if user is not None and not ours(user):
+            raise DemoError(f"The username {account.username} belongs to an account outside {where}.")
         created = user is None
         if created:
             if encoded is None:
@@ -2545,7 +2560,7 @@ def ensure_accounts(*, federation: Federation, password: str | None, reset: bool
             user = user_create(
                 username=account.username,
                 role=account.role,
-                federation=federation,
+                federation=None if account.role in NATIONAL_ROLES else federation,
                 union=units.get(account.role),
                 full_name=account.full_name,
             )

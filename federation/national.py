@@ -45,9 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from vietnam_provinces import Ward
@@ -66,6 +64,7 @@ from .demo import (
     PHONE_PREFIXES,
     RECIPES,
     RELIGION,
+    DemoAccount,
     DemoError,
     DemoFederation,
     UnitSpec,
@@ -80,10 +79,11 @@ from .demo import (
     _table,
     _union_name,
     _ward_info,
+    open_accounts,
     unit_profile,
 )
-from .models import AuditLog, Federation, Role, User, path_segment, province_choices
-from .services import audit_log, user_create
+from .models import NATIONAL_ROLES, AuditLog, Federation, Role, User, path_segment, province_choices
+from .services import audit_log
 from .signals import records_changed
 from .text import fold
 
@@ -1311,11 +1311,11 @@ def load_national(
         cursor.execute("ANALYZE")
     result.timings["analyze"] = time.perf_counter() - step
     records_changed.send(sender=Federation)
-    refresh = _refresh_all()
-    if refresh is not None:
-        step = time.perf_counter()
-        refresh()
-        result.timings["rollup"] = time.perf_counter() - step
+    from reports.rollup import refresh_all  # reports imports this app
+
+    step = time.perf_counter()
+    refresh_all()  # the new federations' pre-aggregated figures (the load skipped their triggers)
+    result.timings["rollup"] = time.perf_counter() - step
     return result
 
 
@@ -1436,44 +1436,21 @@ def _load_parallel(todo: list[NationalFederation], *, seed: int, jobs: int, repo
             worker.join()
 
 
-def _refresh_all():
-    """`reports.rollup.refresh_all`, if that module has it (it is being written)."""
-    import importlib
-
-    try:
-        module = importlib.import_module("reports.rollup")
-    except ImportError:
-        return None
-    return getattr(module, "refresh_all", None) if hasattr(module, "refresh_all") else None
-
-
 # --- Accounts ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NationalAccount:
-    username: str
-    role: str
-    full_name: str
-
-
 NATIONAL_ACCOUNTS = (
-    NationalAccount("nat_admin", Role.FEDERATION_ADMIN, "Quản trị hệ thống (dữ liệu toàn quốc)"),
-    NationalAccount("nat_leader", Role.LEADER, "Thường trực Liên đoàn Lao động (dữ liệu toàn quốc)"),
-    NationalAccount("nat_officer", Role.SUPERIOR_OFFICER, "Cán bộ công đoàn cấp trên trực tiếp (dữ liệu toàn quốc)"),
-    NationalAccount("nat_chair", Role.GRASSROOTS_CHAIR, "Chủ tịch công đoàn cơ sở (dữ liệu toàn quốc)"),
+    DemoAccount("nat_admin", Role.FEDERATION_ADMIN, "Quản trị hệ thống (dữ liệu toàn quốc)"),
+    DemoAccount("nat_leader", Role.LEADER, "Thường trực Liên đoàn Lao động (dữ liệu toàn quốc)"),
+    DemoAccount("nat_officer", Role.SUPERIOR_OFFICER, "Cán bộ công đoàn cấp trên trực tiếp (dữ liệu toàn quốc)"),
+    DemoAccount("nat_chair", Role.GRASSROOTS_CHAIR, "Chủ tịch công đoàn cơ sở (dữ liệu toàn quốc)"),
+    DemoAccount("nat_viewer", Role.NATIONAL_VIEWER, "Lãnh đạo Tổng Liên đoàn (dữ liệu toàn quốc)"),
 )
-VIEWER = NationalAccount("nat_viewer", "national_viewer", "Lãnh đạo Tổng Liên đoàn (dữ liệu toàn quốc)")
 
 
-def _national_codes() -> set[str]:
-    return {nf.code for nf in national_plan()}
-
-
-@transaction.atomic
 def ensure_national_accounts(plan: list[NationalFederation], password: str | None) -> list[User]:
-    """The national accounts in the first federation of the plan loaded here (and the national
-    viewer, once that role exists): created if missing; with a password, given it."""
+    """The national accounts in the first federation of the plan loaded here, and the General
+    Confederation's viewer: created if missing; with a password, given it."""
     first = next((f for nf in plan if (f := Federation.objects.filter(code=nf.code).first()) is not None), None)
     if first is None:
         return []
@@ -1481,41 +1458,13 @@ def ensure_national_accounts(plan: list[NationalFederation], password: str | Non
     chair_union = (
         Union.objects.filter(parent=officer_union, level=Level.GRASSROOTS, status="active").order_by("code").first()
     )
-    units = {Role.SUPERIOR_OFFICER: officer_union, Role.GRASSROOTS_CHAIR: chair_union}
-    encoded = make_password(password) if password else None
-    accounts = list(NATIONAL_ACCOUNTS)
-    if VIEWER.role in Role.values:
-        accounts.append(VIEWER)
-    users = []
-    for account in accounts:
-        user = User.objects.filter(username=account.username).first()
-        national = account is VIEWER
-        federation = None if national else first
-        if (
-            user is not None
-            and not national
-            and user.federation_id
-            not in (Federation.objects.filter(code__in=_national_codes()).values_list("pk", flat=True))
-        ):
-            raise DemoError(f"The username {account.username} belongs to an account outside the national load.")
-        if user is None:
-            if encoded is None:
-                raise DemoError(f"A password is needed to create {account.username}.")
-            try:
-                user = user_create(
-                    username=account.username, role=account.role, federation=federation,
-                    union=units.get(account.role), full_name=account.full_name,
-                )  # fmt: skip
-            except ValidationError:
-                if not national:
-                    raise
-                # The national role is new: its rules may not be in user_create yet.
-                user = User(username=account.username, role=account.role, full_name=account.full_name)
-                user.set_unusable_password()
-                user.save()
-                audit_log(actor=None, obj=user, action=AuditLog.Action.CREATE, changes={"role": [None, account.role]})
-        if encoded is not None:
-            user.password = encoded
-            user.save(update_fields=["password"])
-        users.append(user)
-    return users
+    codes = {nf.code for nf in national_plan()}
+    loaded = set(Federation.objects.filter(code__in=codes).values_list("pk", flat=True))
+    return open_accounts(
+        NATIONAL_ACCOUNTS,
+        federation=first,
+        units={Role.SUPERIOR_OFFICER: officer_union, Role.GRASSROOTS_CHAIR: chair_union},
+        password=password,
+        ours=lambda user: user.role in NATIONAL_ROLES or user.federation_id in loaded,
+        where="the national load",
+    )

@@ -15,7 +15,7 @@ from federation import national
 from federation.models import Federation, Role, User, path_segment
 from members.models import MOVEMENT_DELTA, Member
 from members.validation import PROVINCE_CODES_2024, century_digit
-from reports.models import QuarterlyReturn, ReportingQuarter, Target
+from reports.models import QuarterlyReturn, ReportingQuarter, RollupState, Target
 from unions.models import Level, Union, UnionLink
 from welfare.models import Activity
 
@@ -171,6 +171,11 @@ def test_small_national_load_keeps_the_invariants():
     chair = User.objects.get(username="nat_chair")
     assert chair.role == Role.GRASSROOTS_CHAIR and chair.union.parent_id == officer.union_id
     assert User.objects.get(username="nat_leader").role == Role.LEADER
+    viewer = User.objects.get(username="nat_viewer")  # above the federations: in none of them
+    assert (viewer.role, viewer.federation_id, viewer.union_id) == (Role.NATIONAL_VIEWER, None, None)
+    assert viewer.check_password(PASSWORD)
+    # The new federations' pre-aggregated figures are built at the end of the load.
+    assert RollupState.objects.filter(federation__code__in=codes).count() == len(codes)
 
 
 @postgresql_only
