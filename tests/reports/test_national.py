@@ -9,7 +9,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -30,21 +29,10 @@ from welfare.models import Program
 
 from .access_national import viewer as make_viewer
 from .conftest import reported_return
-from .test_dashboard import body, set_target, text
+from .test_dashboard import _no_cached_figures, body, english, set_target, text  # noqa: F401 (a fixture)
 
 D = datetime.date
 MEASURED = ("union_meals", "tet_care_person_times", "members_per_worker")
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_figures(settings):
-    settings.REPORTS_CACHE_SECONDS = 0
-
-
-def english(user):
-    client = client_for(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def activity(federation, union, program, person_times, by):
