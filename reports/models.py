@@ -450,7 +450,13 @@ class RollupFigure(models.Model):
     value = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["federation", "key", "month"], name="rollup_fed_key_month_idx")]
+        indexes = [
+            # A federation's dashboard: every union of the federation, by key and month.
+            models.Index(fields=["federation", "key", "month"], name="rollup_fed_key_month_idx"),
+            # A district's or a grassroots union's: the few unions of the subtree, each read from
+            # the index alone (PostgreSQL covers `value`; elsewhere a plain index).
+            models.Index(fields=["union", "key", "month"], include=["value"], name="rollup_union_key_month_idx"),
+        ]
 
     def __str__(self):
         return f"{self.key} {self.union_id} {self.month:%m/%Y}"
