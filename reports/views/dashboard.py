@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -19,6 +20,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -33,6 +35,7 @@ from unions.selectors import (
 )
 
 from ..achievement import Rating, Report, Row, Structure, TreeReport, tree_report
+from ..cache import key as figures_key
 from ..completeness import completeness
 from ..composition import member_composition
 from ..exports import XLSX, achievement_filename, achievement_xlsx
@@ -312,8 +315,22 @@ def _page(request, federation: Federation, union: Union | None):
         "structure_label": Structure(params.structure).label,
         "export_query": urlencode({**_export_unit(user, federation, union), **dict(form.shown_data(params))}),
         "composition": member_composition(federation=federation, union=union),
+        **tables_cache(federation, union, query, today),
     }
     return render(request, "reports/dashboard/dashboard.html", ctx)
+
+
+def tables_cache(federation, union, query: str, today) -> dict:
+    """The `{% cache %}` arguments of a dashboard's per-unit tables (ranking, composition): a
+    district's page lists hundreds of units, and rendering them is most of a cached page's time.
+    The key holds the figures' stamp (reports/cache.py), so a committed write renders them anew;
+    the page's parameters, the day and the language do too. Nothing in the tables depends on
+    the reader: their links are to units of the page's own subtree."""
+    unit = ("union", union.pk) if union is not None else ("federation", federation.pk)
+    return {
+        "tables_seconds": settings.REPORTS_CACHE_SECONDS,
+        "tables_key": figures_key("dashboard-tables", unit, query, today, get_language()),
+    }
 
 
 def _export_unit(user, federation, union) -> dict:

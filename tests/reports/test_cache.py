@@ -107,3 +107,40 @@ def test_the_dashboards_composition_and_completeness_are_cached_until_a_write(
         member(cached.a, joined_on=D(2024, 3, 1))
     third = client.get(url)
     assert third.context["composition"].total.members == first.context["composition"].total.members + 1
+
+
+def _composition_total(response) -> str:
+    """The members figure of the composition table's total row, as the page shows it."""
+    html = response.content.decode()
+    row = html[html.index('data-composition="total"') :]
+    return row.split('<td class="text-end num">', 1)[1].split("</td>", 1)[0]
+
+
+def test_the_dashboards_tables_are_rendered_once_until_a_write(cached, django_capture_on_commit_callbacks):
+    """The ranking and composition tables are kept rendered with the figures: a second read
+    serves the same tables, a committed write shows in the next page, and another language or
+    another day renders them anew."""
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    client = client_for(cached.leader)
+    url = reverse("reports:dashboard") + "?year=2024"
+    first = client.get(url)
+    shown = int(_composition_total(first))
+    assert shown == first.context["composition"].total.members
+    second = client.get(url)
+    assert second.context["tables_key"] == first.context["tables_key"]
+    assert _composition_total(second) == str(shown)
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=D(2024, 3, 1))
+    third = client.get(url)
+    assert third.context["tables_key"] != first.context["tables_key"]
+    assert _composition_total(third) == str(shown + 1)
+    # The tables' text follows the reader's language: the key does too.
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url)
+    assert english.context["tables_key"] != third.context["tables_key"]
+    assert "Member composition" in english.content.decode() and _composition_total(english) == str(shown + 1)
