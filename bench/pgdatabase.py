@@ -41,5 +41,5 @@ def database(server: str | None, name: str, *, keep: bool, bench: str):
             print(f"kept the database {name}")
         else:
             with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE "{name}"')
+                cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         admin.close()
