@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from federation.models import Federation, in_scope
+from federation.models import PATH_SEGMENT, Federation, in_scope
 from federation.text import clean_text, fold, name_sort_key
 from unions.models import Union
 
@@ -54,7 +54,13 @@ class LeaveReason(models.TextChoices):
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Members of the unions in the user's subtree."""
+        """Members of the unions in the user's subtree. A federation's accounts see the members
+        of its federation: the member's own column (kept equal to its union's federation by every
+        write path: admission, readmission, transfer, import, merger), which its indexes serve
+        without reading every union's path."""
+        path = user.scope_path if user.is_authenticated else None
+        if path and len(path) == PATH_SEGMENT:
+            return self.filter(federation_id=int(path[:-1]))
         return in_scope(self, user, "union__path")
 
     def active(self):
@@ -133,7 +139,8 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["union", "status", "sort_name"], name="member_union_status_sort_idx"),
             models.Index(fields=["citizen_id"], name="member_citizen_id_idx"),
-            models.Index(fields=["federation", "status"], name="member_federation_status_idx"),
+            # A federation's list in name order (its accounts see the federation: `visible_to`).
+            models.Index(fields=["federation", "status", "sort_name", "id"], name="member_fed_status_sort_idx"),
         ]
 
     def __str__(self):
