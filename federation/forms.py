@@ -6,10 +6,36 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .services import check_role_unit
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python, in the markup Django's own `Select` renders:
+    a template render per option costs about 50 µs, and a federation's union filter offers
+    thousands of units. Plain options and option groups, one value (no `allow_multiple_selected`).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(
+                f'<option value="{conditional_escape(option["value"])}"{" selected" if option["selected"] else ""}>'
+                f"{conditional_escape(option['label'])}</option>"
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
 
 
 def style_widgets(form) -> None:

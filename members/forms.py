@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from federation.forms import SpreadsheetField, style_widgets
+from federation.forms import QuickSelect, SpreadsheetField, style_widgets
 from federation.text import clean_text
 from unions.forms import DATE_WIDGET
 from unions.models import Level
@@ -313,7 +313,7 @@ class MemberFilterForm(forms.Form):
     """The member list's search and filters, and the period of its roll counts."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    union = forms.ChoiceField(label=_("Union"), required=False)
+    union = forms.ChoiceField(label=_("Union"), required=False, widget=QuickSelect)
     gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("All")), *Gender.choices])
     status = forms.ChoiceField(label=_("Status"), required=False)
     party = forms.ChoiceField(

@@ -99,9 +99,15 @@ class RollCounts:
         return self.closing - self.opening
 
 
-def roll_counts(*, path: str, start: datetime.date, end: datetime.date) -> RollCounts:
+def roll_counts(*, path: str, start: datetime.date, end: datetime.date, cached: bool = False) -> RollCounts:
     """Counts for the units under `path` (a union's or the federation's) from `start` to `end`,
-    both included, in one query. Every figure is a sum over movements, so they add up."""
+    both included, in one query. Every figure is a sum over movements, so they add up. With
+    `cached`, kept like the dashboards' figures until a write to movements commits
+    (reports/cache.py): a federation's list sums a quarter of a million movements."""
+    if cached:
+        from reports.cache import remember  # the reports build on the roll, not the other way
+
+        return remember(("roll-counts", path, start, end), lambda: roll_counts(path=path, start=start, end=end))
     in_period = Q(date__gte=start, date__lte=end)
     row = Movement.objects.filter(union__path__startswith=path, date__lte=end).aggregate(
         opening=Sum("delta", filter=Q(date__lt=start), default=0),

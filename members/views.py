@@ -93,7 +93,7 @@ def member_list(request):
         "scope_union": scope_union,
         "scope_name": scope_union.name if scope_union else (user.unit.name if user.unit else ""),
         "show_union_filter": len(unions) > 1,
-        "roll": selectors.roll_counts(path=path, start=start, end=end),
+        "roll": selectors.roll_counts(path=path, start=start, end=end, cached=True),
         "roll_start": start,
         "roll_end": end,
         "can_manage": user.can(Cap.MANAGE_MEMBERS),

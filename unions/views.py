@@ -116,7 +116,7 @@ def detail(request, pk):
     ctx.update(_lineage_context(request.user, union))
     # The union's roll counts: this report year to date.
     ctx["roll_start"], ctx["roll_end"] = period_default(union.federation)
-    ctx["roll"] = roll_counts(path=union.path, start=ctx["roll_start"], end=ctx["roll_end"])
+    ctx["roll"] = roll_counts(path=union.path, start=ctx["roll_start"], end=ctx["roll_end"], cached=True)
     return render(request, "unions/detail.html", ctx)
 
 

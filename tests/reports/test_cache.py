@@ -144,3 +144,28 @@ def test_the_dashboards_tables_are_rendered_once_until_a_write(cached, django_ca
     english = client.get(url)
     assert english.context["tables_key"] != third.context["tables_key"]
     assert "Member composition" in english.content.decode() and _composition_total(english) == str(shown + 1)
+
+
+def test_the_member_lists_roll_counts_are_cached_until_a_write(cached, django_capture_on_commit_callbacks):
+    """The roll counts above the member list (a federation's is a sum over all its movements)
+    are kept with the figures: not summed again on the next page, and a committed admission
+    shows at once."""
+    import re
+
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    def closing(response) -> int:
+        return int(re.search(r'data-count="closing">([\d.,]+)<', response.content.decode()).group(1).replace(".", ""))
+
+    client = client_for(cached.leader)
+    url = reverse("members:list")
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(url)
+    assert closing(second) == closing(first)
+    assert not any("members_movement" in q["sql"] for q in ctx.captured_queries)
+    with django_capture_on_commit_callbacks(execute=True):
+        member(cached.a, joined_on=datetime.date.today())
+    assert closing(client.get(url)) == closing(first) + 1
