@@ -147,6 +147,15 @@ if DATABASE_REPLICA_URL:
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 3)
         )
+# PostgreSQL's JIT compilation for the application's connections, sent as a connection option:
+# off by default (the pages' queries take milliseconds to run, and compiling them took 70-90 ms
+# each at national scale: docs/performance.md); "on" turns it on, anything else ("server") sends
+# nothing. PgBouncer ignores the option (docker-compose.yml), so the server's own setting holds
+# there: the compose file's PostgreSQL runs with jit=off.
+DATABASE_JIT = env_str("DATABASE_JIT", "off")
+for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("postgresql") and DATABASE_JIT in ("on", "off"):
+        _database.setdefault("OPTIONS", {})["options"] = f"-c jit={DATABASE_JIT}"
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 # The views whose GET requests read the replica (URL names): the dashboards and the reports API.
 REPLICA_VIEW_NAMES = env_list(

@@ -86,6 +86,27 @@ def test_database_url_is_read():
     assert result.stdout.split() == ["django.db.backends.postgresql", "db", "lddl"], result.stderr
 
 
+def test_postgresql_connections_ask_for_no_jit_unless_told():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://lddl:pw@db:5432/lddl"}
+    code = "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', '-'))"
+    assert run_django(code, env).stdout.strip() == "-c jit=off"
+    assert run_django(code, {**env, "DATABASE_JIT": "on"}).stdout.strip() == "-c jit=on"
+    assert run_django(code, {**env, "DATABASE_JIT": "server"}).stdout.strip() == "-"
+    sqlite = run_django(code, PRODUCTION_ENV)
+    assert sqlite.stdout.strip() == "-", sqlite.stderr
+
+
+@pytest.mark.django_db
+def test_the_test_databases_connection_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_check_deploy_is_clean_under_production_settings():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "STATICFILES_BACKEND"}}
     env.update(PRODUCTION_ENV)
