@@ -139,8 +139,14 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["union", "status", "sort_name"], name="member_union_status_sort_idx"),
             models.Index(fields=["citizen_id"], name="member_citizen_id_idx"),
-            # A federation's list in name order (its accounts see the federation: `visible_to`).
-            models.Index(fields=["federation", "status", "sort_name", "id"], name="member_fed_status_sort_idx"),
+            # A federation's list in name order (its accounts see the federation: `visible_to`);
+            # on PostgreSQL it holds the search text too, so that a search across the federation
+            # and its count read the index alone.
+            models.Index(
+                fields=["federation", "status", "sort_name", "id"],
+                include=["search_text"],
+                name="member_fed_status_sort_idx",
+            ),
         ]
 
     def __str__(self):

@@ -17,6 +17,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="member",
-            index=models.Index(fields=["federation", "status", "sort_name", "id"], name="member_fed_status_sort_idx"),
+            index=models.Index(
+                fields=["federation", "status", "sort_name", "id"],
+                include=["search_text"],
+                name="member_fed_status_sort_idx",
+            ),
         ),
     ]
