@@ -22,18 +22,27 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html('<optgroup label="{}">', group))
-            parts.extend(
-                f'<option value="{conditional_escape(option["value"])}"{" selected" if option["selected"] else ""}>'
-                f"{conditional_escape(option['label'])}</option>"
-                for option in options
+        chosen = {str(v) for v in self.format_value(value)}
+        parts = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
+
+        def option(option_value, label):
+            nonlocal chosen
+            option_value = "" if option_value is None else str(option_value)
+            selected = option_value in chosen
+            if selected:
+                chosen = set()  # one value: the first match only, as Django's Select
+            return (
+                f'<option value="{conditional_escape(option_value)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(label)}</option>"
             )
-            if group:
+
+        for value_or_group, label_or_options in self.choices:
+            if isinstance(label_or_options, (list, tuple)):
+                parts.append(format_html('<optgroup label="{}">', value_or_group))
+                parts.extend(option(v, label) for v, label in label_or_options)
                 parts.append("</optgroup>")
+            else:
+                parts.append(option(value_or_group, label_or_options))
         parts.append("</select>")
         return mark_safe("".join(parts))
 

@@ -78,7 +78,7 @@ def member_list(request):
     members, form, scope_union, personal, unions = _filtered_members(request)
     filters = form.cleaned_data
     status = filters.get("status", MemberStatus.ACTIVE)
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.page_of(members, request.GET.get("page"), PAGE_SIZE)
 
     federation = scope_union.federation if scope_union else user.federation
     start, end = period_default(federation)

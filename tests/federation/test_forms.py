@@ -19,7 +19,7 @@ def _both(value, **attrs):
     return django_select.render("union", value), quick.render("union", value)
 
 
-@pytest.mark.parametrize("value", ["", "12", "7", "99"])
+@pytest.mark.parametrize("value", [None, "", "12", "7", "99", 13])
 def test_quick_select_writes_what_djangos_select_renders(value):
     expected, quick = _both(value, **{"class": "form-select", "data-filterable": "true", "id": "id_union"})
     assert parse_html(quick) == parse_html(expected)
