@@ -9,7 +9,7 @@ from federation.forms import QuickSelect
 CHOICES = [
     ("", "All unions"),
     ("Direct-superior unions (all below)", [("7", "Công đoàn Khu công nghiệp <Đông> (C07)")]),
-    ("Grassroots unions", [("12", "Công ty \"Mai Linh\" & Co (G12)"), ("13", "Trường THPT Lê Lợi (G13)")]),
+    ("Grassroots unions", [("12", 'Công ty "Mai Linh" & Co (G12)'), ("13", "Trường THPT Lê Lợi (G13)")]),
 ]
 
 

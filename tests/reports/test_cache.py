@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from reports.achievement import unit_report
 from reports.models import Indicator, Issuer, Target
@@ -167,5 +168,5 @@ def test_the_member_lists_roll_counts_are_cached_until_a_write(cached, django_ca
     assert closing(second) == closing(first)
     assert not any("members_movement" in q["sql"] for q in ctx.captured_queries)
     with django_capture_on_commit_callbacks(execute=True):
-        member(cached.a, joined_on=datetime.date.today())
+        member(cached.a, joined_on=timezone.localdate())
     assert closing(client.get(url)) == closing(first) + 1
